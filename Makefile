@@ -1,0 +1,55 @@
+# webcurate: `make run` runs the extract job end to end on a sample; `make test` runs the tests.
+# Both install what they need into the project virtualenv (.venv) first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+SHARED_CC := ../shared/data/warc/cc
+# For a user with internet and no shared samples: the first WARC of a real Common Crawl dump.
+CC_MANIFEST := https://data.commoncrawl.org/crawl-data/CC-MAIN-2024-22/warc.paths.gz
+OUTPUT ?= out/extract-sample
+PYTEST_ARGS ?=
+
+export PYSPARK_PYTHON := $(abspath $(PY))
+export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
+export SPARK_LOCAL_IP ?= 127.0.0.1
+
+.PHONY: install test test-all lint run bench bench-extract clean
+
+install: $(STAMP)
+
+$(STAMP): setup.py
+	@command -v java >/dev/null || { echo "error: Java 17+ is required for Spark (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+test: install
+	$(PY) -m pytest tests -m "not slow" $(PYTEST_ARGS)
+
+test-all: install
+	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check --line-length 100 lib jobs tests
+
+run: install
+	@if [ -n "$(INPUT)" ]; then \
+	  $(VENV)/bin/webcurate extract --conf conf/extract.yaml --set input="$(INPUT)" --set output="$(OUTPUT)"; \
+	elif [ -d "$(SHARED_CC)" ]; then \
+	  $(VENV)/bin/webcurate extract --conf conf/extract.yaml --set input="$(SHARED_CC)" --set output="$(OUTPUT)"; \
+	else \
+	  $(VENV)/bin/webcurate extract --conf conf/extract.yaml --set input="$(CC_MANIFEST)" \
+	    --set manifest_base=https://data.commoncrawl.org/ --set max_inputs=1 --set output="$(OUTPUT)"; \
+	fi
+	@echo "Output: $(abspath $(OUTPUT))/docs (Parquet), errors/, stats.json, config.yaml"
+
+bench: bench-extract
+
+bench-extract: install
+	bash tests/bench/run_bench.sh extract
+
+clean:
+	rm -rf out .bench build dist lib/*.egg-info .pytest_cache

@@ -1,0 +1,107 @@
+"""``webcurate <job> [--conf FILE]... [--set key=value]...``: every job, one entry point.
+
+The same function runs under ``spark-submit jobs/<job>.py`` (taking the session spark-submit
+made) and as the ``webcurate`` console script (starting Spark in local mode).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from dataclasses import dataclass
+
+from webcurate.config import ConfigError, describe, load_config
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    module: str
+    config_class: str
+    run: str
+    summary: str
+
+
+JOBS = {
+    "extract": JobSpec("webcurate.jobs.extract", "ExtractJobConfig", "run_extract",
+                       "Common Crawl WARC/WET/ARC files -> documents (docs/, errors/)"),
+}
+
+
+def _parser(job: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"webcurate {job}" if job else "webcurate",
+        description=JOBS[job].summary if job else "webcurate: Spark jobs for LLM data curation",
+    )
+    if job is None:
+        parser.add_argument("job", choices=sorted(JOBS))
+        return parser
+    parser.add_argument("--conf", action="append", default=[], metavar="FILE",
+                        help="YAML config file (repeatable; later files win)")
+    parser.add_argument("--set", action="append", default=[], dest="overrides",
+                        metavar="KEY=VALUE", help="override one config key (repeatable)")
+    parser.add_argument("--print-config", action="store_true",
+                        help="print the resolved config and exit without running")
+    parser.add_argument("--help-config", action="store_true",
+                        help="list every config key with its default and help")
+    return parser
+
+
+def _load_job(job: str):
+    spec = JOBS[job]
+    module = importlib.import_module(spec.module)
+    return getattr(module, spec.config_class), getattr(module, spec.run)
+
+
+def run_job(job: str, argv: list[str], spark=None) -> int:
+    """Parse, validate (before any Spark work), run, save config and stats. Returns exit code."""
+    from webcurate.config import to_yaml
+    from webcurate.jobs.common import save_resolved_config, save_stats
+    from webcurate.spark import get_spark
+    from webcurate.stats import format_summary
+
+    args = _parser(job).parse_args(argv)
+    config_class, run = _load_job(job)
+    if args.help_config:
+        for key, default, help_text in describe(config_class):
+            print(f"{key:<36} {default:<22} {help_text}")
+        return 0
+    try:
+        config = load_config(config_class, args.conf, args.overrides)
+    except ConfigError as err:
+        print(f"webcurate {job}: error: {err}", file=sys.stderr)
+        return 2
+    if args.print_config:
+        print(to_yaml(config), end="")
+        return 0
+    try:
+        save_resolved_config(config, config.output, config.storage)
+    except Exception as err:  # noqa: BLE001 - an unwritable output fails before Spark starts
+        print(f"webcurate {job}: error: cannot write to output '{config.output}': "
+              f"{type(err).__name__}: {err}", file=sys.stderr)
+        return 2
+    try:
+        result = run(spark or get_spark(config.spark, app_suffix=f"-{job}"), config)
+    except ConfigError as err:
+        print(f"webcurate {job}: error: {err}", file=sys.stderr)
+        return 2
+    except ValueError as err:
+        if type(err).__name__ != "InputError":
+            raise
+        print(f"webcurate {job}: error: {err}", file=sys.stderr)
+        return 2
+    save_stats(result.stats, config.output, config.storage)
+    print(format_summary(job, result.stats, config.output))
+    return 1 if result.failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in JOBS:
+        _parser().parse_args(argv[:1] or ["--help"])
+        return 2
+    return run_job(argv[0], argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

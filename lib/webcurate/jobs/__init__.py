@@ -1,0 +1,1 @@
+"""One importable read -> transform -> write function per stage, and the registry of jobs."""

