@@ -33,7 +33,7 @@ test-all: install
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/ruff check --line-length 100 lib jobs tests
+	$(VENV)/bin/ruff check lib jobs tests
 
 run: install
 	@if [ -n "$(INPUT)" ]; then \

@@ -77,7 +77,7 @@ def test_bad_config_fails_with_one_line_naming_the_key(overrides, message):
 
 def test_wrong_yaml_type_names_the_key(tmp_path):
     path = write(tmp_path, "output: o\ninner:\n  ratio: [1, 2]\n")
-    with pytest.raises(ConfigError, match="config key 'inner.ratio': expected a number"):
+    with pytest.raises(ConfigError, match=r"config key 'inner\.ratio': expected a number"):
         load_config(Outer, [path])
 
 

@@ -76,7 +76,7 @@ def run_job(job: str, argv: list[str], spark=None) -> int:
         return 0
     try:
         save_resolved_config(config, config.output, config.storage)
-    except Exception as err:  # noqa: BLE001 - an unwritable output fails before Spark starts
+    except Exception as err:
         print(f"webcurate {job}: error: cannot write to output '{config.output}': "
               f"{type(err).__name__}: {err}", file=sys.stderr)
         return 2

@@ -38,7 +38,7 @@ def _is_optional(tp: Any) -> tuple[bool, Any]:
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         if len(args) < len(typing.get_args(tp)):
-            return True, args[0] if len(args) == 1 else typing.Union[tuple(args)]
+            return True, args[0] if len(args) == 1 else typing.Union.__getitem__(tuple(args))
     return False, tp
 
 
@@ -72,7 +72,7 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
     if origin is dict:
         if not isinstance(value, dict):
             raise ConfigError(f"config key '{key}': expected a mapping, got {value!r}")
-        key_tp, val_tp = typing.get_args(tp)
+        _, val_tp = typing.get_args(tp)
         return {str(k): _coerce(v, val_tp, f"{key}.{k}") for k, v in value.items()}
     if tp is Any:
         return value
@@ -220,7 +220,8 @@ def load_yaml(path: str | Path) -> dict:
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as err:
-        raise ConfigError(f"config file {path}: invalid YAML ({str(err).splitlines()[0]})") from None
+        first_line = str(err).splitlines()[0]
+        raise ConfigError(f"config file {path}: invalid YAML ({first_line})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config file {path}: expected a mapping at top level")
     return data

@@ -21,7 +21,7 @@ from webcurate.io.datasets import delete_files, list_dataset_files
 
 BATCH_ID_HEX_CHARS = 16
 COMMITS_DIR = "_commits"
-_PART_NAME = re.compile(r"^part-([0-9a-f]{%d})-\d{5}\.parquet$" % BATCH_ID_HEX_CHARS)
+_PART_NAME = re.compile(rf"^part-([0-9a-f]{{{BATCH_ID_HEX_CHARS}}})-\d{{5}}\.parquet$")
 
 
 def batch_id_for(inputs: Iterable[str]) -> str:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 
 from webcurate.config import option
-
-from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -21,7 +20,8 @@ class SparkConfig:
     """The ``spark:`` section of every job config."""
 
     master: str | None = option(
-        None, help="Spark master for local runs, e.g. local[4]; null = local[*] (spark-submit's wins)")
+        None, help="Spark master for local runs, e.g. local[4]; null = local[*]; "
+                   "under spark-submit its --master wins")
     app_name: str = option("webcurate", help="Spark application name prefix")
     driver_memory: str = option("4g", help="driver memory for local runs (JVM -Xmx)")
     task_max_failures: int = option(

@@ -85,7 +85,7 @@ def rows_for_file(source_file: str, settings: ExtractSettings,
 
     try:
         stream = st.open_input(source_file, storage)
-    except Exception as err:  # noqa: BLE001 - any open failure is recorded, the job goes on
+    except Exception as err:
         yield from _file_error_rows(source_file, err)
         return
     with stream:
