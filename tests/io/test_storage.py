@@ -290,3 +290,18 @@ def test_http_reads(http_dir):
     assert st.read_bytes(f"{url}/x.bin", storage) == data
     assert st.exists(f"{url}/x.bin", storage) and not st.exists(f"{url}/nope", storage)
     assert st.file_size(f"{url}/x.bin", storage) == len(data)
+
+
+def test_commoncrawl_without_credentials_reads_through_its_https_endpoint():
+    from webcurate.io.clients import public_https_url
+
+    auto = st.StorageConfig()
+    key = "crawl-data/CC-MAIN-2024-22/warc.paths.gz"
+    assert public_https_url("commoncrawl", key, auto, have_credentials=False) == (
+        "https://data.commoncrawl.org/crawl-data/CC-MAIN-2024-22/warc.paths.gz")
+    # Credentials, an explicit anonymity choice, a custom endpoint, or another bucket: S3.
+    assert public_https_url("commoncrawl", key, auto, have_credentials=True) is None
+    assert public_https_url("commoncrawl", key, st.StorageConfig(anonymous=True), False) is None
+    assert public_https_url("commoncrawl", key, st.StorageConfig(endpoint_url="http://127.0.0.1:1"),
+                            False) is None
+    assert public_https_url("my-bucket", key, auto, have_credentials=False) is None

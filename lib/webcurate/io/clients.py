@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 #: Public buckets read with unsigned requests when ``anonymous`` is left on auto (null).
 PUBLIC_BUCKETS = frozenset({"commoncrawl"})
+#: Common Crawl serves the same keys over HTTPS; since 2022 its S3 API wants signed requests, so
+#: a reader without AWS credentials goes through this endpoint instead.
+PUBLIC_HTTPS_MIRRORS = {"commoncrawl": "https://data.commoncrawl.org/"}
 USER_AGENT = f"webcurate/{__version__}"
 
 _CLIENTS: dict[tuple, object] = {}
@@ -40,6 +43,29 @@ def is_anonymous(storage: StorageConfig, bucket: str | None) -> bool:
     if storage.anonymous is not None:
         return storage.anonymous
     return bucket in PUBLIC_BUCKETS
+
+
+def has_aws_credentials() -> bool:
+    """Whether the standard AWS chain finds credentials here (cached per process)."""
+    def find():
+        import boto3
+
+        return boto3.session.Session().get_credentials() is not None
+
+    return _cached(("has-credentials",), find)
+
+
+def public_https_url(bucket: str, key: str, storage: StorageConfig,
+                     have_credentials: bool) -> str | None:
+    """The HTTPS URL to read a public bucket's object through, or None to use S3.
+
+    Only on auto (``anonymous: null``), only for buckets with a known mirror, only without
+    credentials, and never when an S3-compatible endpoint is configured.
+    """
+    if storage.anonymous is not None or resolved_endpoint(storage) or have_credentials:
+        return None
+    base = PUBLIC_HTTPS_MIRRORS.get(bucket)
+    return f"{base}{key.lstrip('/')}" if base else None
 
 
 def resolved_endpoint(storage: StorageConfig) -> str | None:

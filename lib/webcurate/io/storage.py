@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from webcurate.config import option
-from webcurate.io import streams
+from webcurate.io import clients, streams
 from webcurate.io.clients import (  # noqa: F401 - re-exported: the storage API in one place
     PUBLIC_BUCKETS,
     arrow_s3_filesystem,
@@ -142,6 +142,9 @@ def open_input(uri: str, storage: StorageConfig) -> BinaryIO:
     if scheme == "file":
         return open(path, "rb")
     if scheme in S3_SCHEMES:
+        mirror = clients.public_https_url(netloc, path, storage, clients.has_aws_credentials())
+        if mirror:
+            return streams.open_http(mirror, storage.max_attempts, storage.read_timeout_s)
         return streams.open_s3(s3_client(storage, netloc), netloc, path, storage.max_attempts)
     if scheme in HTTP_SCHEMES:
         return streams.open_http(uri, storage.max_attempts, storage.read_timeout_s)
