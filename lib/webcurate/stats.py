@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-_SUMMED = ("records", "html_responses", "docs", "record_errors")
+_SUMMED = ("records", "html_responses", "docs", "record_errors", "payload_truncated",
+           "text_truncated")
 _COUNTED = ("records_by_type", "skipped_by_reason", "languages")
 
 

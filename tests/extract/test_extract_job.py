@@ -39,8 +39,11 @@ def test_cc_2020_sample_gives_16_html_documents_with_their_languages(spark, shar
     docs = read_local(out, "docs")
     assert docs.schema.names == DOCUMENT_ARROW_SCHEMA.names
     assert docs.num_rows == 16
-    assert Counter(docs.column("language").to_pylist()) == {"zh": 6, "en": 6, "de": 2, "nl": 1,
-                                                             "fr": 1}
+    # The pages' languages as Common Crawl's own CLD2 labels (in the file's metadata records)
+    # give them, URL by URL: ../shared/data/README.md's "zh 6, en 6, ..., fr 1" is not what the
+    # 16 pages contain (tests/extract/test_records.py checks every URL).
+    languages = {"zh": 11, "de": 2, "en": 1, "nl": 1, "ru": 1}
+    assert Counter(docs.column("language").to_pylist()) == languages
     assert len(set(docs.column("doc_id").to_pylist())) == 16
     assert all(t.strip() for t in docs.column("text").to_pylist())
     assert all(u.startswith("http") for u in docs.column("url").to_pylist())
@@ -50,7 +53,7 @@ def test_cc_2020_sample_gives_16_html_documents_with_their_languages(spark, shar
     assert stats["files"] == 1 and stats["docs"] == 16 and stats["html_responses"] == 16
     assert stats["records_by_type"] == {"warcinfo": 1, "request": 17, "response": 16,
                                         "metadata": 16}
-    assert stats["languages"] == {"zh": 6, "en": 6, "de": 2, "nl": 1, "fr": 1}
+    assert stats["languages"] == languages
     assert "output: " in (out / "config.yaml").read_text()
 
 

@@ -1,0 +1,326 @@
+"""One archive file (WARC 0.17-1.1, WET, ARC; gzip or plain) to document, error and summary rows.
+
+warcio reads every format (``arc2warc=True`` turns ARC records into WARC-like ones) from a stream,
+one record at a time, so a 1 GB Common Crawl file never sits in memory. What becomes a document,
+following cc-pyspark's and datatrove's WARC readers:
+
+* ``response``/``resource`` records whose HTTP (or, for resources, WARC) ``Content-Type`` is
+  ``text/html`` or ``application/xhtml+xml``, or is missing and the payload sniffs as HTML; with
+  ``keep_http_status="2xx"`` only 2xx responses (see ``ExtractSettings`` for the data behind it);
+* WET ``conversion`` records, whose text passes through unchanged;
+* every other type (request, metadata, warcinfo, revisit, WAT json) is counted and skipped.
+
+Ids: ``doc_id`` comes from ``WARC-Record-ID``, except for ARC records (warcio invents a random
+id for each, so it would change on every read) and records without one, which use url + file +
+offset. Bad input never raises: a record that cannot be processed yields a ``record`` error row
+and the file goes on; when warcio cannot go on (random bytes, a header garbled by a wrong
+``Content-Length``), a ``file`` error row follows the rows already yielded. A record that ends
+before its ``Content-Length`` is a ``truncated_record`` error, or ``truncated_file`` when the file
+ends there (a cut-off download). A payload over ``max_html_bytes`` is cut, not skipped, as
+Common Crawl's crawler cuts long payloads itself (``WARC-Truncated``); the summary counts such
+cuts in ``payload_truncated`` and ``text_truncated``. Counts are local to one call, never Spark
+accumulators, so a retried task reports the same numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timezone
+from typing import BinaryIO, NamedTuple
+
+from warcio.archiveiterator import ArchiveIterator
+
+from webcurate.extract import html as html_mod
+from webcurate.extract.language import get_language_identifier
+from webcurate.extract.settings import ExtractSettings
+from webcurate.schema import DOCUMENT_ARROW_SCHEMA, doc_id_from_location, doc_id_from_record_id
+
+SKIP_NOT_HTML = "extract_not_html"
+SKIP_HTTP_STATUS = "extract_http_status"
+SKIP_EMPTY_TEXT = "extract_empty_text"
+SKIP_SHORT_TEXT = "extract_short_text"
+SKIP_RECORD_ERROR = "extract_record_error"
+SKIP_TRUNCATED_RECORD = "extract_truncated_record"
+# plus html.ExtractionTimeout.reason ("extract_timeout"), html.HtmlTooDeep.reason
+
+PAGE_RECORD_TYPES = frozenset({"response", "resource"})
+WET_RECORD_TYPE = "conversion"
+PEEK_BYTES = 64 * 1024
+MAX_ERROR_CHARS = 2000
+
+
+@dataclass
+class _Tally:
+    """Counts for one file; all but ``next_offset`` become the ``("file", summary)`` row."""
+
+    source_file: str
+    records: int = 0
+    records_by_type: Counter = field(default_factory=Counter)
+    html_responses: int = 0
+    docs: int = 0
+    skipped_by_reason: Counter = field(default_factory=Counter)
+    record_errors: int = 0
+    file_error: str | None = None
+    languages: Counter = field(default_factory=Counter)
+    payload_truncated: int = 0
+    text_truncated: int = 0
+    next_offset: int | None = 0  # where the record after the last one read starts
+
+    def summary(self) -> dict:
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "next_offset"}
+        return {k: dict(v) if isinstance(v, Counter) else v for k, v in values.items()}
+
+
+class _Context(NamedTuple):
+    source_file: str
+    settings: ExtractSettings
+    identifier: object  # predict(text) -> (language, score)
+    tally: _Tally
+
+
+class _ReplayStream:
+    """Serves bytes already peeked, then the rest of ``stream``; ``tell()`` counts from 0."""
+
+    def __init__(self, head: bytes, stream: BinaryIO):
+        self._head, self._stream, self._position = head, stream, 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self._head and size is not None and size >= 0:
+            data, self._head = self._head[:size], self._head[size:]
+        else:
+            data, self._head = self._head + self._stream.read(size), b""
+        self._position += len(data)
+        return data
+
+    def tell(self) -> int:
+        return self._position
+
+
+def _is_arc(head: bytes) -> bool:
+    """ARC files start with a ``filedesc://`` line (gzip member or plain)."""
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(wbits=31).decompress(head, 64)
+        except zlib.error:
+            return False
+    return head.lstrip()[:11] == b"filedesc://"
+
+
+def parse_warc_date(value: str | None) -> datetime | None:
+    """``WARC-Date`` (ISO 8601, or ARC's 14 digits) as an aware UTC datetime; None if invalid.
+
+    Normalised first because Python 3.10's ``fromisoformat`` takes neither ``Z``, ``-0700`` nor
+    fractions of other than 3 or 6 digits.
+    """
+    value = (value or "").strip()
+    if len(value) == 14 and value.isdigit():
+        value = f"{value[:4]}-{value[4:6]}-{value[6:8]}T{value[8:10]}:{value[10:12]}:{value[12:]}"
+    value = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", re.sub(r"Z$", "+00:00", value))
+    value = re.sub(r"\.(\d+)", lambda m: "." + m.group(1)[:6].ljust(6, "0"), value)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None  # e.g. ClueWeb09's "2008-10-294T05:21:46-0700"
+    return parsed.replace(tzinfo=parsed.tzinfo or timezone.utc).astimezone(timezone.utc)
+
+
+def _known_offset(offset: int) -> int | None:
+    """warcio's offsets are only meaningful per gzip member; a whole-file gzip gives negatives."""
+    return offset if offset >= 0 else None
+
+
+def _http_status(record) -> int | None:
+    try:
+        return int(record.http_headers.get_statuscode()) if record.http_headers else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _raw_content_type(record) -> str | None:
+    headers = record.http_headers if record.http_headers is not None else record.rec_headers
+    return headers.get_header("Content-Type")
+
+
+def _metadata(record, offset: int | None, is_arc: bool, source_file: str) -> dict:
+    """The document columns that come from the record's headers."""
+    headers = record.rec_headers
+    record_id = None if is_arc else (headers.get_header("WARC-Record-ID") or "").strip() or None
+    url = headers.get_header("WARC-Target-URI")
+    doc_id = (doc_id_from_record_id(record_id) if record_id
+              else doc_id_from_location(url or "", source_file, offset or 0))
+    return {"doc_id": doc_id, "url": url, "warc_record_id": record_id,
+            "warc_date": parse_warc_date(headers.get_header("WARC-Date")),
+            "content_type": html_mod.media_type(_raw_content_type(record)),
+            "http_status": _http_status(record), "record_type": record.rec_type,
+            "source_file": source_file, "source_offset": offset}
+
+
+def _error_row(source_file: str, offset: int | None, record_id: str | None, level: str,
+               error_type: str, message: str) -> dict:
+    return {"source_file": source_file, "source_offset": offset, "warc_record_id": record_id,
+            "level": level, "error_type": error_type, "error": message[:MAX_ERROR_CHARS]}
+
+
+def _wanted(record) -> bool | None:
+    """True: a page or WET text; False: skip; None: HTML-ness decided by sniffing the payload."""
+    if record.rec_type == WET_RECORD_TYPE:
+        return True
+    if record.rec_type not in PAGE_RECORD_TYPES:
+        return False
+    raw = _raw_content_type(record)
+    return html_mod.is_html_media_type(raw) if html_mod.media_type(raw) else None
+
+
+def _read_payload(record, settings: ExtractSettings, tally: _Tally) -> bytes:
+    payload = record.content_stream().read(settings.max_html_bytes + 1)
+    if len(payload) > settings.max_html_bytes:
+        tally.payload_truncated += 1
+        payload = payload[: settings.max_html_bytes]
+    return payload
+
+
+def _policy_skip(record, payload: bytes, wanted: bool | None,
+                 settings: ExtractSettings) -> str | None:
+    """The reason a fully read page or WET record is not extracted, or None to extract it."""
+    if not (wanted or (wanted is None and html_mod.sniffs_as_html(payload))):
+        return SKIP_NOT_HTML
+    if record.rec_type == WET_RECORD_TYPE:
+        return None
+    status = _http_status(record)
+    if settings.keep_http_status == "2xx" and record.http_headers is not None and not (
+            status is not None and 200 <= status < 300):
+        return SKIP_HTTP_STATUS
+    return None
+
+
+def _document(record, payload: bytes, meta: dict, ctx: _Context) -> dict | str:
+    """The document row of a page or WET record, or the reason it yields none."""
+    settings, tally = ctx.settings, ctx.tally
+    try:
+        if record.rec_type == WET_RECORD_TYPE:  # UTF-8 plain text already: pass it through
+            text, cut = html_mod.truncate_text(payload.decode("utf-8", errors="replace"),
+                                               settings.max_text_chars)
+            text = lid_text = text.strip()
+            charset, html_bytes = "utf-8", None
+        else:
+            text, lid_text, charset, cut = html_mod.payload_text(
+                payload, _raw_content_type(record), settings)
+            html_bytes = len(payload)
+    except html_mod.ExtractionSkipped as skipped:
+        return skipped.reason
+    tally.text_truncated += cut
+    if not text:
+        return SKIP_EMPTY_TEXT
+    if len(text) < settings.min_text_chars:
+        return SKIP_SHORT_TEXT
+    language, score = ctx.identifier.predict(lid_text[: settings.lid_max_chars])
+    row = {**meta, "text": text, "language": language, "language_score": score,
+           "charset": charset, "html_bytes": html_bytes}
+    return {name: row[name] for name in DOCUMENT_ARROW_SCHEMA.names}
+
+
+def _record_rows(record, records: ArchiveIterator, is_arc: bool, ctx: _Context) -> Iterator:
+    """Rows of one record; returns (as the generator's value) whether the record was truncated."""
+    tally = ctx.tally
+    tally.records += 1
+    tally.records_by_type[record.rec_type or "unknown"] += 1
+    wanted, payload, error = _wanted(record), b"", None
+    if wanted is not False:
+        try:
+            payload = _read_payload(record, ctx.settings, tally)
+        except Exception as err:  # a broken content/transfer encoding, a decompressor error
+            error = err
+    offset, length = records.get_record_offset(), records.get_record_length()  # drains record
+    offset, tally.next_offset = _known_offset(offset), _known_offset(offset + length)
+    # Ended before its Content-Length, or has none: a header block cut off mid-way.
+    truncated = record.length is None or getattr(record.raw_stream, "limit", 0) > 0
+    candidate = record.rec_type in PAGE_RECORD_TYPES or record.rec_type == WET_RECORD_TYPE
+    if not candidate:
+        return truncated
+    meta = _metadata(record, offset, is_arc, ctx.source_file)
+    if truncated:
+        tally.skipped_by_reason[SKIP_TRUNCATED_RECORD] += 1
+        return True
+    outcome = SKIP_RECORD_ERROR
+    if error is None:
+        try:
+            skip = _policy_skip(record, payload, wanted, ctx.settings)
+            tally.html_responses += skip != SKIP_NOT_HTML and record.rec_type != WET_RECORD_TYPE
+            outcome = skip or _document(record, payload, meta, ctx)
+        except Exception as err:  # an extractor crash on one page must not end the file
+            error = err
+    if error is not None:
+        tally.record_errors += 1
+        yield "error", _error_row(ctx.source_file, offset, meta["warc_record_id"], "record",
+                                  type(error).__name__, str(error))
+    if isinstance(outcome, str):
+        tally.skipped_by_reason[outcome] += 1
+        return False
+    tally.docs += 1
+    tally.languages[outcome["language"]] += 1
+    yield "doc", outcome
+    return False
+
+
+def _member_cut_off(records: ArchiveIterator) -> bool:
+    """After a record is drained: its gzip member ended without the gzip trailer."""
+    decompressor = getattr(records.reader, "decompressor", None)
+    return decompressor is not None and not getattr(decompressor, "eof", True)
+
+
+def _file_rows(stream: BinaryIO, ctx: _Context) -> Iterator:
+    """All record rows of a file; warcio's own errors propagate to :func:`iter_file_rows`."""
+    source_file, _, _, tally = ctx
+    head = stream.read(PEEK_BYTES)
+    replay = _ReplayStream(head, stream)
+    is_arc = _is_arc(head)
+    records = ArchiveIterator(replay, arc2warc=True)
+    short = cut_member = None  # (offset, id) of a record cut short; offset of a cut gzip member
+    for record in records:
+        if short is not None:  # a short record followed by more: the file goes on
+            tally.record_errors += 1
+            yield "error", _error_row(source_file, *short, "record", "truncated_record",
+                                      "record ends before its Content-Length, or has none")
+            short = None
+        if (yield from _record_rows(record, records, is_arc, ctx)):
+            record_id = None if is_arc else record.rec_headers.get_header("WARC-Record-ID")
+            short = (_known_offset(records.get_record_offset()), record_id)
+        cut_member = records.get_record_offset() if _member_cut_off(records) else None
+    # gzip bytes after the last record that never became one: a member cut before its header ended
+    parsed_to = replay.tell() if tally.next_offset is None else tally.next_offset
+    unparsed = head[:2] == b"\x1f\x8b" and replay.tell() > parsed_to
+    if short is None and (cut_member is not None or unparsed):
+        short = (_known_offset(cut_member) if cut_member is not None else parsed_to, None)
+    if short is not None:
+        tally.file_error = "truncated_file: the file ends inside a record"
+        yield "error", _error_row(source_file, *short, "file", "truncated_file",
+                                  "the file ends inside a record (cut-off download?)")
+    elif tally.records == 0:
+        error_type = "empty_file" if not head else "no_records"
+        tally.file_error = f"{error_type}: no WARC/ARC record in the file"
+        yield "error", _error_row(source_file, 0, None, "file", error_type, tally.file_error)
+
+
+def iter_file_rows(stream: BinaryIO, source_file: str, settings: ExtractSettings,
+                   language_identifier=None) -> Iterator[tuple[str, dict]]:
+    """Stream ``("doc", row)`` and ``("error", row)`` of one file, then one ``("file", summary)``.
+
+    Document rows have exactly the columns of ``DOCUMENT_ARROW_SCHEMA``, error rows those of
+    ``ERROR_ARROW_SCHEMA``. ``language_identifier`` (anything with ``predict(text) -> (lang,
+    score)``) defaults to the per-process fastText singleton for ``settings.lid_model``.
+    """
+    if not isinstance(settings, ExtractSettings):
+        raise TypeError(f"settings must be ExtractSettings, got {type(settings).__name__}")
+    identifier = language_identifier or get_language_identifier(settings.lid_model)
+    tally = _Tally(source_file)
+    try:
+        yield from _file_rows(stream, _Context(source_file, settings, identifier, tally))
+    except Exception as err:  # warcio cannot read further: keep what was yielded, record why
+        tally.file_error = f"{type(err).__name__}: {err}"[:MAX_ERROR_CHARS]
+        yield "error", _error_row(source_file, tally.next_offset, None, "file",
+                                  type(err).__name__, str(err).strip() or repr(err))
+    yield "file", tally.summary()
