@@ -31,6 +31,8 @@ def webcurate(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
          "config key 'storage.max_attempts': cannot read 'lots'"),
         (["--set", "output=y"], "missing required config key 'input'"),
         (["--conf", "conf/nope.yaml"], "config file not found: conf/nope.yaml"),
+        (["--set", "input=x", "--set", "output=y", "--set", "extract.lid_model=/no/lid.bin"],
+         "config key 'extract.lid_model': model not found: /no/lid.bin"),
     ],
 )
 def test_bad_config_fails_at_start_with_one_line(args, message):

@@ -20,11 +20,13 @@ class JobSpec:
     config_class: str
     run: str
     summary: str
+    preflight: str | None = None  # checks that need no Spark, run before the session starts
 
 
 JOBS = {
     "extract": JobSpec("webcurate.jobs.extract", "ExtractJobConfig", "run_extract",
-                       "Common Crawl WARC/WET/ARC files -> documents (docs/, errors/)"),
+                       "Common Crawl WARC/WET/ARC files -> documents (docs/, errors/)",
+                       preflight="preflight_extract"),
 }
 
 
@@ -50,7 +52,8 @@ def _parser(job: str | None = None) -> argparse.ArgumentParser:
 def _load_job(job: str):
     spec = JOBS[job]
     module = importlib.import_module(spec.module)
-    return getattr(module, spec.config_class), getattr(module, spec.run)
+    preflight = getattr(module, spec.preflight) if spec.preflight else (lambda config: None)
+    return getattr(module, spec.config_class), getattr(module, spec.run), preflight
 
 
 def run_job(job: str, argv: list[str], spark=None) -> int:
@@ -61,13 +64,15 @@ def run_job(job: str, argv: list[str], spark=None) -> int:
     from webcurate.stats import format_summary
 
     args = _parser(job).parse_args(argv)
-    config_class, run = _load_job(job)
+    config_class, run, preflight = _load_job(job)
     if args.help_config:
         for key, default, help_text in describe(config_class):
             print(f"{key:<36} {default:<22} {help_text}")
         return 0
     try:
         config = load_config(config_class, args.conf, args.overrides)
+        if not args.print_config:
+            preflight(config)
     except ConfigError as err:
         print(f"webcurate {job}: error: {err}", file=sys.stderr)
         return 2

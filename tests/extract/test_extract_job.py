@@ -209,3 +209,19 @@ def test_url_inputs_and_a_url_manifest(spark, http_server, tmp_path):
     docs = read_local(out, "docs")
     assert sorted(docs.column("language").to_pylist()) == ["en", "zh"]
     assert all(f.startswith(http_server) for f in docs.column("source_file").to_pylist())
+
+
+def test_lid_model_from_s3_and_a_missing_model_fails_at_start(spark, shared_data, s3_server,
+                                                              s3_bucket, tmp_path):
+    from webcurate.extract.language import default_lid_model_path
+
+    s3_server.client().upload_file(default_lid_model_path(), s3_bucket, "models/lid.176.ftz")
+    endpoint = f"storage.endpoint_url={s3_server.endpoint_url}"
+    out = tmp_path / "out"
+    assert run_extract(spark, f"input={shared_data / SMALL_FILES[1]}", f"output={out}", endpoint,
+                       f"extract.lid_model=s3://{s3_bucket}/models/lid.176.ftz") == 0
+    assert read_local(out, "docs").column("language").to_pylist() == ["zh"]
+
+    assert run_extract(spark, f"input={shared_data / SMALL_FILES[1]}", f"output={out}-2",
+                       endpoint, f"extract.lid_model=s3://{s3_bucket}/models/none.bin") == 2
+    assert not (tmp_path / "out-2" / "docs").exists()

@@ -316,3 +316,31 @@ def delete_objects(uris: list[str], storage: StorageConfig) -> None:
                 first = response["Errors"][0]
                 raise OSError(f"could not delete s3://{bucket}/{first.get('Key')}: "
                               f"{first.get('Code')} {first.get('Message')}")
+
+
+def local_copy(uri: str, storage: StorageConfig, cache_dir: str | None = None) -> str:
+    """A local path holding ``uri``'s bytes: the path itself when local, else a cached download.
+
+    For models and lists that a library must open by path (fastText). Downloaded once per
+    machine and URI (streamed to a temp file, then renamed, so concurrent workers never see a
+    partial file).
+    """
+    import hashlib
+
+    if is_local(uri):
+        return split_uri(uri)[2]
+    cache_dir = cache_dir or os.path.join(tempfile.gettempdir(), "webcurate-cache")
+    os.makedirs(cache_dir, exist_ok=True)
+    name = uri.rstrip("/").rsplit("/", 1)[-1]
+    target = os.path.join(cache_dir, f"{hashlib.sha1(uri.encode()).hexdigest()[:16]}-{name}")
+    if os.path.isfile(target):
+        return target
+    fd, partial = tempfile.mkstemp(dir=cache_dir, prefix=".partial-")
+    try:
+        with os.fdopen(fd, "wb") as out, open_input(uri, storage) as stream:
+            shutil.copyfileobj(stream, out, length=1 << 20)
+        os.replace(partial, target)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+    return target

@@ -10,6 +10,7 @@ per-file summaries, which are exact under task retries).
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from webcurate.config import option
+from webcurate.config import ConfigError, option
 from webcurate.extract.settings import ExtractSettings
 from webcurate.io import storage as st
 from webcurate.io.datasets import write_dataset_files
@@ -81,15 +82,18 @@ def _file_error_rows(source_file: str, err: BaseException) -> list[dict]:
 def rows_for_file(source_file: str, settings: ExtractSettings,
                   storage: st.StorageConfig) -> Iterator[dict]:
     """Every output row of one input file, streaming; never raises for bad input."""
+    from webcurate.extract.language import get_language_identifier
     from webcurate.extract.records import iter_file_rows
 
+    identifier = get_language_identifier(
+        settings.lid_model, fetch=functools.partial(st.local_copy, storage=storage))
     try:
         stream = st.open_input(source_file, storage)
-    except Exception as err:
+    except Exception as err:  # any open failure is recorded in errors/; the job goes on
         yield from _file_error_rows(source_file, err)
         return
     with stream:
-        for kind, row in iter_file_rows(stream, source_file, settings):
+        for kind, row in iter_file_rows(stream, source_file, settings, identifier):
             yield _summary_row(row) if kind == "file" else {"row_kind": kind, **row}
 
 
@@ -148,9 +152,28 @@ def commit_batch(spark, files: list[str], config: ExtractJobConfig, ledger: Comm
     return {"batch_id": batch_id, "inputs": summaries, "seconds": seconds}
 
 
+def preflight_extract(config: ExtractJobConfig) -> None:
+    """Checks that need no Spark: a missing language-ID model fails the job at start."""
+    check_lid_model(config.extract.lid_model, config.storage)
+
+
+def check_lid_model(model: str | None, storage: st.StorageConfig) -> None:
+    """A missing language-ID model fails the job at start, not in every task."""
+    if model is None:
+        from webcurate.extract.language import default_lid_model_path
+
+        try:
+            default_lid_model_path()
+        except FileNotFoundError as err:
+            raise ConfigError(f"config key 'extract.lid_model': {err}") from None
+    elif not st.exists(model, storage):
+        raise ConfigError(f"config key 'extract.lid_model': model not found: {model}")
+
+
 def run_extract(spark, config: ExtractJobConfig) -> JobResult:
     """Resolve inputs, resume past committed batches, extract the rest, write stats."""
     started = time.time()
+    check_lid_model(config.extract.lid_model, config.storage)
     files = resolve_inputs(list(config.input), config.storage, manifest_base=config.manifest_base)
     files = files[: config.max_inputs] if config.max_inputs else files
     ledger = CommitLedger(config.output, config.storage)
