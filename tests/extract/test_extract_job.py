@@ -49,6 +49,11 @@ def test_cc_2020_sample_gives_16_html_documents_with_their_languages(spark, shar
     assert all(u.startswith("http") for u in docs.column("url").to_pylist())
     assert set(docs.column("content_type").to_pylist()) <= {"text/html"}
 
+    import pyarrow.parquet as pq
+
+    (part,) = (out / "docs").glob("part-*.parquet")
+    assert pq.ParquetFile(part).metadata.row_group(0).column(0).compression == "ZSTD"
+
     stats = json.loads((out / "stats.json").read_text())
     assert stats["files"] == 1 and stats["docs"] == 16 and stats["html_responses"] == 16
     assert stats["records_by_type"] == {"warcinfo": 1, "request": 17, "response": 16,

@@ -115,7 +115,8 @@ def _write_with_spark(df, dataset_uri: str, file_prefix: str) -> list[str]:
             hadoop.delete(st.join_uri(dataset_uri, name))
     try:
         # One file per task (maxRecordsPerFile 0), so a partition number names one file.
-        df.write.mode("overwrite").option("maxRecordsPerFile", 0).parquet(staging)
+        (df.write.mode("overwrite").option("maxRecordsPerFile", 0)
+         .option("compression", s3_parquet.DEFAULT_COMPRESSION).parquet(staging))
         moves = {}
         for name in hadoop.file_names(staging):
             match = _SPARK_PART.fullmatch(name)
