@@ -14,18 +14,19 @@ Ids: ``doc_id`` comes from ``WARC-Record-ID``, except for ARC records (warcio in
 id for each, so it would change on every read) and records without one, which use url + file +
 offset. Bad input never raises: a record that cannot be processed yields a ``record`` error row
 and the file goes on; when warcio cannot go on (random bytes, a header garbled by a wrong
-``Content-Length``), a ``file`` error row follows the rows already yielded. A record that ends
-before its ``Content-Length`` is a ``truncated_record`` error, or ``truncated_file`` when the file
-ends there (a cut-off download). A payload over ``max_html_bytes`` is cut, not skipped, as
-Common Crawl's crawler cuts long payloads itself (``WARC-Truncated``); the summary counts such
-cuts in ``payload_truncated`` and ``text_truncated``. Counts are local to one call, never Spark
-accumulators, so a retried task reports the same numbers.
+``Content-Length``), a ``file`` error row marks the break and a boundary scan (``resync``)
+finds the WARC records after it: processed like the others, counted in ``records_recovered``.
+A record that ends before its ``Content-Length`` is a ``truncated_record`` error, or
+``truncated_file`` when the file ends there (a cut-off download). A payload over
+``max_html_bytes`` is cut, not skipped, as Common Crawl's crawler cuts long payloads itself
+(``WARC-Truncated``); the summary counts such cuts in ``payload_truncated`` and
+``text_truncated``. Counts are local to one call, never Spark accumulators, so a retried task
+reports the same numbers.
 """
 
 from __future__ import annotations
 
 import re
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
@@ -35,6 +36,7 @@ from typing import BinaryIO, NamedTuple
 from warcio.archiveiterator import ArchiveIterator
 
 from webcurate.extract import html as html_mod
+from webcurate.extract import resync
 from webcurate.extract.language import get_language_identifier
 from webcurate.extract.settings import ExtractSettings
 from webcurate.schema import DOCUMENT_ARROW_SCHEMA, doc_id_from_location, doc_id_from_record_id
@@ -68,6 +70,7 @@ class _Tally:
     languages: Counter = field(default_factory=Counter)
     payload_truncated: int = 0
     text_truncated: int = 0
+    records_recovered: int = 0  # found by the boundary scan after a break (see resync)
     next_offset: int | None = 0  # where the record after the last one read starts
 
     def summary(self) -> dict:
@@ -80,34 +83,6 @@ class _Context(NamedTuple):
     settings: ExtractSettings
     identifier: object  # predict(text) -> (language, score)
     tally: _Tally
-
-
-class _ReplayStream:
-    """Serves bytes already peeked, then the rest of ``stream``; ``tell()`` counts from 0."""
-
-    def __init__(self, head: bytes, stream: BinaryIO):
-        self._head, self._stream, self._position = head, stream, 0
-
-    def read(self, size: int | None = -1) -> bytes:
-        if self._head and size is not None and size >= 0:
-            data, self._head = self._head[:size], self._head[size:]
-        else:
-            data, self._head = self._head + self._stream.read(size), b""
-        self._position += len(data)
-        return data
-
-    def tell(self) -> int:
-        return self._position
-
-
-def _is_arc(head: bytes) -> bool:
-    """ARC files start with a ``filedesc://`` line (gzip member or plain)."""
-    if head[:2] == b"\x1f\x8b":
-        try:
-            head = zlib.decompressobj(wbits=31).decompress(head, 64)
-        except zlib.error:
-            return False
-    return head.lstrip()[:11] == b"filedesc://"
 
 
 def parse_warc_date(value: str | None) -> datetime | None:
@@ -223,8 +198,10 @@ def _document(record, payload: bytes, meta: dict, ctx: _Context) -> dict | str:
     return {name: row[name] for name in DOCUMENT_ARROW_SCHEMA.names}
 
 
-def _record_rows(record, records: ArchiveIterator, is_arc: bool, ctx: _Context) -> Iterator:
-    """Rows of one record; returns (as the generator's value) whether the record was truncated."""
+def _record_rows(record, is_arc: bool, ctx: _Context, records: ArchiveIterator | None = None,
+                 offset: int | None = None) -> Iterator:
+    """Rows of a record read by warcio from ``records``, or one recovered at ``offset``;
+    returns (as the generator's value) whether the record was truncated."""
     tally = ctx.tally
     tally.records += 1
     tally.records_by_type[record.rec_type or "unknown"] += 1
@@ -234,12 +211,13 @@ def _record_rows(record, records: ArchiveIterator, is_arc: bool, ctx: _Context) 
             payload = _read_payload(record, ctx.settings, tally)
         except Exception as err:  # a broken content/transfer encoding, a decompressor error
             error = err
-    offset, length = records.get_record_offset(), records.get_record_length()  # drains record
-    offset, tally.next_offset = _known_offset(offset), _known_offset(offset + length)
-    # Ended before its Content-Length, or has none: a header block cut off mid-way.
-    truncated = record.length is None or getattr(record.raw_stream, "limit", 0) > 0
-    candidate = record.rec_type in PAGE_RECORD_TYPES or record.rec_type == WET_RECORD_TYPE
-    if not candidate:
+    truncated = False  # a recovered record's length is what the scan found
+    if records is not None:
+        offset, length = records.get_record_offset(), records.get_record_length()  # drains it
+        offset, tally.next_offset = _known_offset(offset), _known_offset(offset + length)
+        # Ended before its Content-Length, or has none: a header block cut off mid-way.
+        truncated = record.length is None or getattr(record.raw_stream, "limit", 0) > 0
+    if record.rec_type not in PAGE_RECORD_TYPES and record.rec_type != WET_RECORD_TYPE:
         return truncated
     meta = _metadata(record, offset, is_arc, ctx.source_file)
     if truncated:
@@ -266,33 +244,60 @@ def _record_rows(record, records: ArchiveIterator, is_arc: bool, ctx: _Context) 
     return False
 
 
+def _recovered_rows(records: ArchiveIterator, replay: resync.ReplayStream, last_yielded,
+                    ctx: _Context) -> Iterator:
+    """Rows of the records the boundary scan finds after warcio broke off (see resync)."""
+    cap = ctx.settings.max_html_bytes + resync.MAX_HEADER_BYTES  # payload limit + HTTP headers
+    for found in resync.iter_recovered(records, replay, cap, last_yielded):
+        if found.record is None:  # the file ends inside its header, or warcio refuses it
+            ctx.tally.record_errors += 1
+            yield "error", _error_row(ctx.source_file, found.offset, None, "record",
+                                      type(found.error).__name__, str(found.error))
+        else:
+            ctx.tally.records_recovered += 1
+            yield from _record_rows(found.record, False, ctx, offset=found.offset)
+
+
 def _member_cut_off(records: ArchiveIterator) -> bool:
     """After a record is drained: its gzip member ended without the gzip trailer."""
     decompressor = getattr(records.reader, "decompressor", None)
     return decompressor is not None and not getattr(decompressor, "eof", True)
 
 
+def _break_row(err: Exception, tally: _Tally) -> tuple[str, dict]:
+    """The ``file`` error row for where warcio (or the stream under it) could not go on."""
+    tally.file_error = f"{type(err).__name__}: {err}"[:MAX_ERROR_CHARS]
+    return "error", _error_row(tally.source_file, tally.next_offset, None, "file",
+                               type(err).__name__, str(err).strip() or repr(err))
+
+
 def _file_rows(stream: BinaryIO, ctx: _Context) -> Iterator:
-    """All record rows of a file; warcio's own errors propagate to :func:`iter_file_rows`."""
+    """All record rows of a file; after a break in warcio, those of the records found after it."""
     source_file, _, _, tally = ctx
     head = stream.read(PEEK_BYTES)
-    replay = _ReplayStream(head, stream)
-    is_arc = _is_arc(head)
+    replay = resync.ReplayStream(head, stream)
+    is_arc = resync.is_arc(head)
     records = ArchiveIterator(replay, arc2warc=True)
-    short = cut_member = None  # (offset, id) of a record cut short; offset of a cut gzip member
-    for record in records:
-        if short is not None:  # a short record followed by more: the file goes on
-            tally.record_errors += 1
-            yield "error", _error_row(source_file, *short, "record", "truncated_record",
-                                      "record ends before its Content-Length, or has none")
-            short = None
-        if (yield from _record_rows(record, records, is_arc, ctx)):
-            record_id = None if is_arc else record.rec_headers.get_header("WARC-Record-ID")
-            short = (_known_offset(records.get_record_offset()), record_id)
-        cut_member = records.get_record_offset() if _member_cut_off(records) else None
+    short = cut_member = record = None  # (offset, id) of a record cut short; a cut gzip member
+    try:
+        for record in records:
+            if short is not None:  # a short record followed by more: the file goes on
+                tally.record_errors += 1
+                yield "error", _error_row(source_file, *short, "record", "truncated_record",
+                                          "record ends before its Content-Length, or has none")
+                short = None
+            if (yield from _record_rows(record, is_arc, ctx, records)):
+                record_id = None if is_arc else record.rec_headers.get_header("WARC-Record-ID")
+                short = (_known_offset(records.get_record_offset()), record_id)
+            cut_member = records.get_record_offset() if _member_cut_off(records) else None
+    except Exception as err:  # warcio cannot go on: record the break, then scan for what follows
+        yield _break_row(err, tally)
+        if not is_arc:  # ARC records carry no marker a scan could find
+            yield from _recovered_rows(records, replay, record, ctx)
+        return
     # gzip bytes after the last record that never became one: a member cut before its header ended
     parsed_to = replay.tell() if tally.next_offset is None else tally.next_offset
-    unparsed = head[:2] == b"\x1f\x8b" and replay.tell() > parsed_to
+    unparsed = replay.gzipped and replay.tell() > parsed_to
     if short is None and (cut_member is not None or unparsed):
         short = (_known_offset(cut_member) if cut_member is not None else parsed_to, None)
     if short is not None:
@@ -319,8 +324,6 @@ def iter_file_rows(stream: BinaryIO, source_file: str, settings: ExtractSettings
     tally = _Tally(source_file)
     try:
         yield from _file_rows(stream, _Context(source_file, settings, identifier, tally))
-    except Exception as err:  # warcio cannot read further: keep what was yielded, record why
-        tally.file_error = f"{type(err).__name__}: {err}"[:MAX_ERROR_CHARS]
-        yield "error", _error_row(source_file, tally.next_offset, None, "file",
-                                  type(err).__name__, str(err).strip() or repr(err))
+    except Exception as err:  # the stream itself failed: keep what was yielded, record why
+        yield _break_row(err, tally)
     yield "file", tally.summary()
