@@ -234,3 +234,33 @@ def test_lid_model_from_s3_and_a_missing_model_fails_at_start(spark, shared_data
     assert run_extract(spark, f"input={shared_data / SMALL_FILES[1]}", f"output={out}-2",
                        endpoint, f"extract.lid_model=s3://{s3_bucket}/models/none.bin") == 2
     assert not (tmp_path / "out-2" / "docs").exists()
+
+
+def test_a_retried_task_commits_documents_and_summaries_exactly_once(spark, shared_data,
+                                                                     tmp_path):
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    from webcurate.config import load_config
+    from webcurate.io.datasets import write_dataset_files
+    from webcurate.jobs.extract import ExtractJobConfig, extract_documents, read_sidecars
+
+    def fail_first_attempt_at_the_end(batches):
+        """Pass documents through, then fail attempt 0 after the extractor left its sidecar.
+        (Defined here so that it is shipped to the workers by value.)"""
+        from pyspark import TaskContext
+
+        yield from batches
+        if TaskContext.get().attemptNumber() == 0:
+            raise RuntimeError("injected failure after the last batch")
+
+    files = [str(shared_data / CC_2020), str(shared_data / SMALL_FILES[1])]
+    config = load_config(ExtractJobConfig, [], [f"input={files[0]}", f"output={tmp_path}"])
+    docs = extract_documents(spark, files, config, "0123456789abcdef").mapInArrow(
+        fail_first_attempt_at_the_end, from_arrow_schema(DOCUMENT_ARROW_SCHEMA))
+    write_dataset_files(docs, str(tmp_path / "docs"), "part-0123456789abcdef", config.storage)
+
+    written = read_local(tmp_path, "docs")
+    assert written.num_rows == 17
+    assert len(set(written.column("doc_id").to_pylist())) == 17
+    summaries = [s["summary"] for s in read_sidecars(files, config, "0123456789abcdef")]
+    assert sorted(s["docs"] for s in summaries) == [1, 16]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
@@ -65,10 +66,17 @@ def write_dataset_files(df, dataset_uri: str, file_prefix: str,
             if is_final_name_of(_name(u), file_prefix)]
     delete_files(mine, storage)
     s3_parquet.register(df.sparkSession)
-    (df.write.format(s3_parquet.NAME).mode("append")
-     .option("path", dataset_uri).option("file_prefix", file_prefix)
-     .options(**s3_parquet.storage_options(storage))
-     .save())
+    try:
+        (df.write.format(s3_parquet.NAME).mode("append")
+         .option("path", dataset_uri).option("file_prefix", file_prefix)
+         .options(**s3_parquet.storage_options(storage))
+         .save())
+    except Exception:
+        # Spark runs abort() as soon as the job fails, while the tasks it is killing may still
+        # finish an upload; once they are gone, sweep the staging prefix again.
+        _wait_for_running_stages(df.sparkSession)
+        s3_parquet.clear_staging(dataset_uri, file_prefix, storage)
+        raise
     return [u for u in list_dataset_files(dataset_uri, storage)
             if is_final_name_of(_name(u), file_prefix)]
 
@@ -105,6 +113,14 @@ class _HadoopFS:
                 self._fs.delete(self._path(uri), False)
         except Exception:  # py4j error: the directory was refilled meanwhile; leave it
             pass
+
+
+def _wait_for_running_stages(spark, timeout_s: float = 60.0) -> None:
+    """Block until no stage of this application runs (killed tasks have ended), or timeout."""
+    tracker = spark.sparkContext.statusTracker()
+    deadline = time.monotonic() + timeout_s
+    while tracker.getActiveStageIds() and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def _write_with_spark(df, dataset_uri: str, file_prefix: str) -> list[str]:
