@@ -47,7 +47,7 @@ class ExtractJobConfig:
 
     input: list[str] = option(
         help="WARC/WET/ARC inputs: file, directory, glob, manifest (warc.paths.gz) or a comma list")
-    output: str = option(help="output prefix (local, s3://, hdfs://): docs/, errors/, stats.json")
+    output: str = option(help="output prefix, local or s3://: docs/, errors/, stats.json")
     manifest_base: str = option(
         "s3://commoncrawl/", help="base for relative paths in a manifest (crawl-data/...)")
     max_inputs: int | None = option(
@@ -59,7 +59,6 @@ class ExtractJobConfig:
     extract: ExtractSettings = option(ExtractSettings, help="record-level extraction settings")
     storage: StorageConfig = option(StorageConfig, help="object storage access")
     spark: SparkConfig = option(SparkConfig, help="Spark session settings")
-
 
 
 def _opening_failure(source_file: str, err: BaseException) -> Iterator[tuple[str, dict]]:
@@ -203,7 +202,8 @@ def run_extract(spark, config: ExtractJobConfig) -> JobResult:
     if config.overwrite:
         ledger.reset(DATASETS)
     swept = ledger.sweep_uncommitted(DATASETS)
-    st.delete_prefix(st.join_uri(config.output, SIDECARS_DIR), config.storage)  # a killed run's
+    # Sidecars left by a killed run: its uncommitted batches are redone from scratch.
+    st.delete_prefix(st.join_uri(config.output, SIDECARS_DIR), config.storage)
     done = ledger.committed_inputs()
     pending = [f for f in files if f not in done]
     run = {"inputs_resolved": len(files), "inputs_already_committed": len(files) - len(pending),
