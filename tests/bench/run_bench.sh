@@ -86,13 +86,21 @@ bench_extract() {
     --datatrove-python "$DT_VENV/bin/python" "$@"
 }
 
+parity() {
+  # Filter fidelity, not speed: datatrove's filters and ours on the same real documents.
+  ensure_project_venv
+  ensure_datatrove_venv
+  "$PY" -m tests.parity.parity "$@"
+}
+
 stage="${1:-}"
 shift || true
 mkdir -p "$BENCH_DIR"
 case "$stage" in
   extract) bench_extract "$@" ;;
+  parity) parity "$@" ;;
   *)
-    echo "usage: bash tests/bench/run_bench.sh extract [ARGS...]" >&2
+    echo "usage: bash tests/bench/run_bench.sh extract|parity [ARGS...]" >&2
     echo "  (filter, dedup and quality stages are to come; each gets its own case here)" >&2
     exit 2
     ;;

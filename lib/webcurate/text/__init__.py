@@ -1,0 +1,1 @@
+"""Text utilities shared by the filters: word splitting as the reference implementations do it."""
