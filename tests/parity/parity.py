@@ -6,9 +6,9 @@ Runs in the project venv. Builds the document set (the 697 Common Crawl document
 prints per-filter agreement of keep decisions and of reasons, then every disagreement with both
 reasons and our signals. Everything it writes goes under ``.bench/parity/`` (git-ignored).
 
-    .venv/bin/python tests/parity/parity.py [--filters gopher_quality,...] [--words]
-    .venv/bin/python tests/parity/parity.py \
-        --write-fixture tests/filters/fixtures/gopher_reference.jsonl
+    make parity    (or: .venv/bin/python -m tests.parity.parity [--filters c4,...] [--words])
+    .venv/bin/python -m tests.parity.parity \
+        --write-fixture tests/filters/fixtures/datatrove_reference.jsonl
 
 Add a filter to ``OUR_FILTERS`` (name -> ``text -> Verdict``) and to ``REFERENCE_FILTERS`` in
 ``reference_filters.py`` under the same name.

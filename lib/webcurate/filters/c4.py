@@ -40,7 +40,7 @@ webcurate), and mC4's paragraph filter. ``tfds`` preset differences from TFDS it
 sentences with NLTK punkt, here the spaCy-equivalent splitter is used for both presets; TFDS
 lines need 5 words, ``. ? ! "`` (no ``'``), and 3 sentences per page.
 
-Parity with datatrove 0.10.1 (``tests/parity/reference_filters_c4_fineweb.py``, the 697
+Parity with datatrove 0.10.1 (``make parity``: ``tests/parity/parity.py``, the 697
 CC-MAIN-2019-30 documents): 696/697 identical decisions and reasons (99.86%); 200/200 on the
 committed fixture. The one difference is ``c4_too_few_sentences`` on a Tamil page datatrove
 keeps: spaCy splits a final ``.`` off a word ending in a vowel sign (category ``Mc``/``Mn``,

@@ -28,7 +28,7 @@ words) would divide by zero in datatrove; here the ratio is ``None`` and the rul
 (``empty`` already rejects such texts, so decisions never differ). The FineWeb paper also applies
 the C4 terminal-punctuation rule and Gopher filters: those live in ``c4.py`` and ``gopher.py``.
 
-Parity with datatrove 0.10.1 (``tests/parity/reference_filters_c4_fineweb.py``, the 697
+Parity with datatrove 0.10.1 (``make parity``: ``tests/parity/parity.py``, the 697
 CC-MAIN-2019-30 documents): 697/697 identical decisions and reasons.
 """
 
