@@ -58,8 +58,9 @@ class CommitLedger:
         uris = [u for u in st.list_files(self.commits_uri, self.storage) if u.endswith(".json")]
         return [json.loads(st.read_bytes(uri, self.storage)) for uri in sorted(uris)]
 
-    def committed_batch_ids(self) -> set[str]:
-        return {marker["batch_id"] for marker in self.markers()}
+    def committed_batch_ids(self, markers: list[dict] | None = None) -> set[str]:
+        markers = self.markers() if markers is None else markers
+        return {marker["batch_id"] for marker in markers}
 
     def committed_inputs(self, markers: list[dict] | None = None) -> set[str]:
         markers = self.markers() if markers is None else markers
@@ -71,9 +72,10 @@ class CommitLedger:
         payload = json.dumps(marker, sort_keys=True, ensure_ascii=False).encode("utf-8")
         st.write_bytes(self._marker_uri(batch_id), payload, self.storage)
 
-    def sweep_uncommitted(self, dataset_names: Iterable[str]) -> list[str]:
+    def sweep_uncommitted(self, dataset_names: Iterable[str],
+                          markers: list[dict] | None = None) -> list[str]:
         """Delete part files whose batch has no marker; return what was deleted."""
-        committed = self.committed_batch_ids()
+        committed = self.committed_batch_ids(markers)
         doomed = []
         for name in dataset_names:
             dataset_uri = st.join_uri(self.output, name)

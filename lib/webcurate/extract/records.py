@@ -78,6 +78,11 @@ class _Tally:
         return {k: dict(v) if isinstance(v, Counter) else v for k, v in values.items()}
 
 
+def empty_file_summary(source_file: str, file_error: str | None = None) -> dict:
+    """The ``("file", summary)`` of a file no record was read from (e.g. it could not be opened)."""
+    return _Tally(source_file, file_error=file_error).summary()
+
+
 class _Context(NamedTuple):
     source_file: str
     settings: ExtractSettings

@@ -63,12 +63,12 @@ class ExtractJobConfig:
 
 def _opening_failure(source_file: str, err: BaseException) -> Iterator[tuple[str, dict]]:
     """Rows for a file that could not even be opened (missing object, denied, bad URL)."""
+    from webcurate.extract.records import empty_file_summary
+
     message = f"{type(err).__name__}: {err}"[:2000]
     yield "error", {"source_file": source_file, "source_offset": None, "warc_record_id": None,
                     "level": "file", "error_type": type(err).__name__, "error": str(err)[:2000]}
-    yield "file", {"source_file": source_file, "records": 0, "records_by_type": {},
-                   "html_responses": 0, "docs": 0, "skipped_by_reason": {}, "record_errors": 0,
-                   "file_error": message, "languages": {}}
+    yield "file", empty_file_summary(source_file, file_error=message)
 
 
 def rows_for_file(source_file: str, settings: ExtractSettings,
@@ -201,17 +201,17 @@ def run_extract(spark, config: ExtractJobConfig) -> JobResult:
     ledger = CommitLedger(config.output, config.storage)
     if config.overwrite:
         ledger.reset(DATASETS)
-    swept = ledger.sweep_uncommitted(DATASETS)
+    markers = ledger.markers()
+    swept = ledger.sweep_uncommitted(DATASETS, markers)
     # Sidecars left by a killed run: its uncommitted batches are redone from scratch.
     st.delete_prefix(st.join_uri(config.output, SIDECARS_DIR), config.storage)
-    done = ledger.committed_inputs()
+    done = ledger.committed_inputs(markers)
     pending = [f for f in files if f not in done]
     run = {"inputs_resolved": len(files), "inputs_already_committed": len(files) - len(pending),
            "partial_files_removed": len(swept), "batches_committed": 0}
     for batch in chunked(pending, config.files_per_commit):
-        commit_batch(spark, batch, config, ledger)
+        markers.append(commit_batch(spark, batch, config, ledger))
         run["batches_committed"] += 1
-    markers = ledger.markers()
     wanted = set(files)
     summaries = [s for m in markers for s in m["inputs"] if s["source_file"] in wanted]
     stats = merge_file_summaries(summaries)
