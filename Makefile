@@ -15,7 +15,7 @@ export PYSPARK_PYTHON := $(abspath $(PY))
 export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: install test test-all lint run bench bench-extract parity clean
+.PHONY: install test test-all lint run bench bench-extract bench-filter bench-dedup bench-quality parity clean
 
 install: $(STAMP)
 
@@ -49,10 +49,20 @@ run: install
 	fi
 	@echo "Output: $(abspath $(OUTPUT))/docs (Parquet), errors/, stats.json, config.yaml"
 
-bench: bench-extract
+# Every stage, each against the reference tool its issue names, in the same run.
+bench: bench-extract bench-filter bench-dedup bench-quality
 
 bench-extract: install
 	bash tests/bench/run_bench.sh extract
+
+bench-filter: install
+	bash tests/bench/run_bench.sh filter
+
+bench-dedup: install
+	bash tests/bench/run_bench.sh dedup
+
+bench-quality: install
+	bash tests/bench/run_bench.sh quality
 
 # Our filters vs datatrove 0.10.1's on the same real documents (its own venv, made if missing).
 parity: install

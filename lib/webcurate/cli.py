@@ -27,6 +27,19 @@ JOBS = {
     "extract": JobSpec("webcurate.jobs.extract", "ExtractJobConfig", "run_extract",
                        "Common Crawl WARC/WET/ARC files -> documents (docs/, errors/)",
                        preflight="preflight_extract"),
+    "filter": JobSpec("webcurate.jobs.filter", "FilterJobConfig", "run_filter",
+                      "documents -> kept/ and rejected/ (reason per document) by heuristic "
+                      "recipes", preflight="preflight_filter"),
+    "dedup": JobSpec("webcurate.jobs.dedup", "DedupJobConfig", "run_dedup",
+                     "documents -> kept/ and duplicates/ by exact and MinHash-LSH dedup",
+                     preflight="preflight_dedup"),
+    "train-quality": JobSpec("webcurate.jobs.train_quality", "TrainQualityConfig",
+                             "run_train_quality",
+                             "positives + negatives -> a fastText quality classifier and its "
+                             "held-out metrics", preflight="preflight_train_quality"),
+    "quality": JobSpec("webcurate.jobs.quality", "QualityJobConfig", "run_quality",
+                       "documents -> quality_score, percentile thresholds, kept/ (and buckets)",
+                       preflight="preflight_quality"),
 }
 
 
@@ -91,7 +104,7 @@ def run_job(job: str, argv: list[str], spark=None) -> int:
         print(f"webcurate {job}: error: {err}", file=sys.stderr)
         return 2
     except ValueError as err:
-        if type(err).__name__ != "InputError":
+        if type(err).__name__ not in ("InputError", "OutputHoldsOtherRun"):
             raise
         print(f"webcurate {job}: error: {err}", file=sys.stderr)
         return 2

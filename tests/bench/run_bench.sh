@@ -93,15 +93,39 @@ parity() {
   "$PY" -m tests.parity.parity "$@"
 }
 
+bench_dedup() {
+  # MinHash-LSH dedup at 10k / 100k / 1M documents vs datasketch's MinHashLSH (same venv).
+  ensure_project_venv
+  warn_if_busy
+  "$PY" -m tests.bench.bench_dedup "$@"
+}
+
+bench_quality() {
+  # fastText scoring through Spark vs fastText's own predict loop on the same texts.
+  ensure_project_venv
+  warn_if_busy
+  "$PY" -m tests.bench.bench_quality "$@"
+}
+
+bench_filter() {
+  # The fineweb recipe through the filter job and its pure chain vs datatrove's same chain.
+  ensure_project_venv
+  ensure_datatrove_venv
+  warn_if_busy
+  "$PY" -m tests.bench.bench_filter --datatrove-python "$DT_VENV/bin/python" "$@"
+}
+
 stage="${1:-}"
 shift || true
 mkdir -p "$BENCH_DIR"
 case "$stage" in
   extract) bench_extract "$@" ;;
   parity) parity "$@" ;;
+  filter) bench_filter "$@" ;;
+  dedup) bench_dedup "$@" ;;
+  quality) bench_quality "$@" ;;
   *)
-    echo "usage: bash tests/bench/run_bench.sh extract|parity [ARGS...]" >&2
-    echo "  (filter, dedup and quality stages are to come; each gets its own case here)" >&2
+    echo "usage: bash tests/bench/run_bench.sh extract|filter|dedup|quality|parity [ARGS...]" >&2
     exit 2
     ;;
 esac
