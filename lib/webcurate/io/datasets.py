@@ -99,6 +99,13 @@ class _HadoopFS:
         return sorted(s.getPath().getName() for s in self._fs.listStatus(self._path(uri))
                       if s.isFile())
 
+    def dir_names(self, uri: str) -> list[str]:
+        """Names of the directories directly under a directory ([] when it does not exist)."""
+        if not self._fs.exists(self._path(uri)):
+            return []
+        return sorted(s.getPath().getName() for s in self._fs.listStatus(self._path(uri))
+                      if s.isDirectory())
+
     def rename(self, source: str, target: str) -> None:
         if not self._fs.rename(self._path(source), self._path(target)):
             raise OSError(f"could not rename {source} to {target}")
