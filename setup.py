@@ -1,5 +1,7 @@
 """webcurate: Spark jobs that turn raw Common Crawl into LLM-pretraining data."""
 
+from glob import glob
+
 from setuptools import find_packages, setup
 
 setup(
@@ -12,6 +14,8 @@ setup(
     package_dir={"": "lib"},
     packages=find_packages("lib"),
     include_package_data=True,
+    # Recipes travel with the package (a packed virtualenv on a cluster has no source tree).
+    data_files=[("share/webcurate/recipes", sorted(glob("conf/recipes/*.yaml")))],
     install_requires=[
         "pyspark>=4.0,<5",
         "pyarrow>=15",

@@ -21,6 +21,7 @@ class JobSpec:
     run: str
     summary: str
     preflight: str | None = None  # checks that need no Spark, run before the session starts
+    format_summary: str | None = None  # the job's own printed summary (default: key = value)
 
 
 JOBS = {
@@ -29,7 +30,8 @@ JOBS = {
                        preflight="preflight_extract"),
     "filter": JobSpec("webcurate.jobs.filter", "FilterJobConfig", "run_filter",
                       "documents -> kept/ and rejected/ (reason per document) by heuristic "
-                      "recipes", preflight="preflight_filter"),
+                      "recipes", preflight="preflight_filter",
+                      format_summary="format_filter_summary"),
     "dedup": JobSpec("webcurate.jobs.dedup", "DedupJobConfig", "run_dedup",
                      "documents -> kept/ and duplicates/ by exact and MinHash-LSH dedup",
                      preflight="preflight_dedup"),
@@ -51,6 +53,9 @@ def _parser(job: str | None = None) -> argparse.ArgumentParser:
     if job is None:
         parser.add_argument("job", choices=sorted(JOBS))
         return parser
+    parser.add_argument("--recipe", metavar="NAME",
+                        help="a recipe in conf/recipes/ (or a YAML path): its section for this "
+                             "job is the base config")
     parser.add_argument("--conf", action="append", default=[], metavar="FILE",
                         help="YAML config file (repeatable; later files win)")
     parser.add_argument("--set", action="append", default=[], dest="overrides",
@@ -73,6 +78,7 @@ def run_job(job: str, argv: list[str], spark=None) -> int:
     """Parse, validate (before any Spark work), run, save config and stats. Returns exit code."""
     from webcurate.config import to_yaml
     from webcurate.jobs.common import save_resolved_config, save_stats
+    from webcurate.recipes import recipe_section
     from webcurate.spark import get_spark
     from webcurate.stats import format_summary
 
@@ -83,7 +89,8 @@ def run_job(job: str, argv: list[str], spark=None) -> int:
             print(f"{key:<36} {default:<22} {help_text}")
         return 0
     try:
-        config = load_config(config_class, args.conf, args.overrides)
+        base = recipe_section(args.recipe, job) if args.recipe else None
+        config = load_config(config_class, args.conf, args.overrides, base=base)
         if not args.print_config:
             preflight(config)
     except ConfigError as err:
@@ -109,7 +116,12 @@ def run_job(job: str, argv: list[str], spark=None) -> int:
         print(f"webcurate {job}: error: {err}", file=sys.stderr)
         return 2
     save_stats(result.stats, config.output, config.storage)
-    print(format_summary(job, result.stats, config.output))
+    spec = JOBS[job]
+    if spec.format_summary:
+        module = importlib.import_module(spec.module)
+        print(getattr(module, spec.format_summary)(result.stats, config.output))
+    else:
+        print(format_summary(job, result.stats, config.output))
     return 1 if result.failed else 0
 
 

@@ -131,6 +131,8 @@ def build(cls: type, raw: dict | None, prefix: str = "") -> Any:
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as err:  # a __post_init__ cross-field check
+        if str(err).startswith("config key"):  # it already names its key
+            raise ConfigError(str(err)) from None
         raise ConfigError(f"config '{prefix.rstrip('.') or cls.__name__}': {err}") from None
 
 
@@ -227,9 +229,11 @@ def load_yaml(path: str | Path) -> dict:
     return data
 
 
-def load_config(cls: type, conf_files: list[str | Path] = (), overrides: list[str] = ()) -> Any:
-    """YAML files (later ones win) then ``--set`` overrides, built into ``cls``."""
-    raw: dict = {}
+def load_config(cls: type, conf_files: list[str | Path] = (), overrides: list[str] = (),
+                base: dict | None = None) -> Any:
+    """``base`` (a recipe section), YAML files (later ones win), then ``--set`` overrides,
+    built into ``cls``."""
+    raw: dict = dict(base or {})
     for conf_file in conf_files:
         raw = deep_merge(raw, load_yaml(conf_file))
     for text in overrides:

@@ -50,7 +50,6 @@ so sentence breaks are missed. Adding marks to the word splitter's period rule g
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -102,9 +101,22 @@ class C4QualityConfig:
     language: str = option("en", help="language of the sentence splitter")
 
 
+@dataclass(frozen=True)
+class C4TfdsConfig(C4QualityConfig):
+    """The same rules with TFDS ``c4_utils`` defaults (the code that made the C4 dataset)."""
+
+    terminal_marks: tuple[str, ...] = option(
+        (".", "?", "!", '"'), help="characters a kept line may end with")
+    min_words_per_line: int | None = option(
+        5, help="drop a line with fewer whitespace-separated words", min=0)
+    words_after_citations: bool = option(
+        True, help="count a line's words after citation removal (TFDS) instead of before")
+    min_sentences: int | None = option(
+        3, help="reject a page whose kept lines hold fewer sentences", min=0)
+
+
 C4_PAPER = C4QualityConfig()
-C4_TFDS = dataclasses.replace(C4_PAPER, min_words_per_line=5, terminal_marks=(".", "?", "!", '"'),
-                              words_after_citations=True, min_sentences=3)
+C4_TFDS = C4TfdsConfig()
 PRESETS = {"paper": C4_PAPER, "tfds": C4_TFDS}
 
 
@@ -118,7 +130,7 @@ def c4_preset(name: str) -> C4QualityConfig:
 def line_rule(line: str, config: C4QualityConfig) -> tuple[str, str | None]:
     """(the line after citation removal, the line rule that removes it or ``None``).
 
-    ``line`` is already stripped. Page rules are not checked here (see ``page_rule``).
+    ``line`` is already stripped. Page rules are not checked here (see ``page_hits``).
     """
     words = line.split()
     if config.max_word_chars is not None and any(len(w) > config.max_word_chars for w in words):
@@ -139,40 +151,36 @@ def line_rule(line: str, config: C4QualityConfig) -> tuple[str, str | None]:
     return line, None
 
 
-def page_rule(line: str, config: C4QualityConfig) -> str | None:
-    """The page rule a line that passed the first line rules triggers, in datatrove's order.
+def page_hits(line: str, config: C4QualityConfig) -> tuple[bool, bool]:
+    """(lorem ipsum, curly bracket): the page rules a line that passed the first line rules
+    triggers, measured whether or not they are enabled (so they can be switched on later).
 
-    "lorem ipsum" is checked before the javascript rule and ``{`` before the policy rule, so a
-    line removed by the javascript rule cannot trigger ``c4_curly_bracket``.
+    A line the javascript rule removes cannot trigger ``c4_curly_bracket`` (datatrove's order).
     """
     lowered = line.lower()
-    if config.drop_lorem_ipsum and "lorem ipsum" in lowered:
-        return REASON_LOREM_IPSUM
-    if config.drop_javascript_lines and "javascript" in lowered:
-        return None
-    if config.drop_curly_bracket and "{" in line:
-        return REASON_CURLY_BRACKET
-    return None
+    lorem = "lorem ipsum" in lowered
+    curly = "{" in line and not (config.drop_javascript_lines and "javascript" in lowered)
+    return lorem, curly
 
 
-def _scan(text: str, config: C4QualityConfig) -> tuple[list[str], dict[str, int], str | None]:
-    """Kept lines, removed-line counts per rule, and the first page rule hit (or ``None``)."""
+def _scan(text: str, config: C4QualityConfig) -> tuple[list[str], dict[str, int], Signals]:
+    """Kept lines, removed-line counts per rule, and the first line index of each page rule."""
     kept: list[str] = []
     removed = dict.fromkeys(LINE_RULES, 0)
-    first_page_reason = None
-    for raw_line in text.splitlines():
+    first = {"c4_lorem_ipsum_line": None, "c4_curly_bracket_line": None}
+    for index, raw_line in enumerate(text.splitlines()):
         line, rule = line_rule(raw_line.strip(), config)
         if rule in (LINE_TOO_LONG_WORD, LINE_NO_TERMINAL_PUNCT, LINE_TOO_FEW_WORDS):
             removed[rule] += 1
             continue
-        page_reason = page_rule(line, config)
-        if first_page_reason is None:
-            first_page_reason = page_reason
+        for key, hit in zip(first, page_hits(line, config)):
+            if hit and first[key] is None:
+                first[key] = index
         if rule is not None:
             removed[rule] += 1
             continue
         kept.append(line)
-    return kept, removed, first_page_reason
+    return kept, removed, first
 
 
 def c4_clean_lines(text: str, config: C4QualityConfig = C4_PAPER) -> tuple[str, dict[str, int]]:
@@ -184,17 +192,41 @@ def c4_clean_lines(text: str, config: C4QualityConfig = C4_PAPER) -> tuple[str, 
     return "\n".join(kept).strip(), removed
 
 
+def c4_decision(signals: Signals, config: C4QualityConfig) -> str | None:
+    """The page rule that rejects, from measured ``signals``: the enabled page rule hit on the
+    earliest line (lorem ipsum first on a tie, as datatrove checks it first), then sentences."""
+    hits = [(signals[key], order, reason) for order, (key, enabled, reason) in enumerate((
+        ("c4_lorem_ipsum_line", config.drop_lorem_ipsum, REASON_LOREM_IPSUM),
+        ("c4_curly_bracket_line", config.drop_curly_bracket, REASON_CURLY_BRACKET)))
+        if enabled and signals[key] is not None]
+    if hits:
+        return min(hits)[2]
+    if config.min_sentences is not None and signals["c4_sentences"] < config.min_sentences:
+        return REASON_TOO_FEW_SENTENCES
+    return None
+
+
+def _measure(text: str, config: C4QualityConfig) -> tuple[list[str], Signals]:
+    kept, removed, first = _scan(text, config)
+    n_sentences = sum(count_sentences(line, config.language) for line in kept)
+    signals: Signals = {"c4_lines": len(text.splitlines()), "c4_kept_lines": len(kept),
+                        "c4_sentences": n_sentences, **removed, **first}
+    return kept, signals
+
+
 def c4_quality(text: str, config: C4QualityConfig = C4_PAPER) -> Verdict:
     """The decision: keep ``text`` or the first failing page rule, with every signal.
 
     Decides on the cleaned lines, as datatrove does; the text itself is not changed here.
     """
-    kept, removed, page_reason = _scan(text, config)
-    n_sentences = sum(count_sentences(line, config.language) for line in kept)
-    signals: Signals = {"c4_lines": len(text.splitlines()), "c4_kept_lines": len(kept),
-                        "c4_sentences": n_sentences, **removed}
-    if page_reason is not None:
-        return Verdict.rejected(page_reason, signals)
-    if config.min_sentences is not None and n_sentences < config.min_sentences:
-        return Verdict.rejected(REASON_TOO_FEW_SENTENCES, signals)
-    return Verdict.kept(signals)
+    _, signals = _measure(text, config)
+    reason = c4_decision(signals, config)
+    return Verdict.rejected(reason, signals) if reason else Verdict.kept(signals)
+
+
+def c4_filter(text: str, config: C4QualityConfig = C4_PAPER) -> tuple[str, Verdict]:
+    """Transform and decision in one scan: (the cleaned text, the verdict), as a chain runs C4."""
+    kept, signals = _measure(text, config)
+    reason = c4_decision(signals, config)
+    verdict = Verdict.rejected(reason, signals) if reason else Verdict.kept(signals)
+    return "\n".join(kept).strip(), verdict

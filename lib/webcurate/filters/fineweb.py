@@ -117,7 +117,8 @@ def fineweb_signals(text: str, config: FineWebQualityConfig) -> Signals:
     }
 
 
-def _first_failure(signals: Signals, config: FineWebQualityConfig) -> str | None:
+def fineweb_decision(signals: Signals, config: FineWebQualityConfig) -> str | None:
+    """The first failing FineWeb rule for measured ``signals``, or None."""
     if not signals["fineweb_lines"]:
         return REASON_EMPTY
     punct = signals["fineweb_line_punct_ratio"]
@@ -140,5 +141,5 @@ def fineweb_quality(text: str, config: FineWebQualityConfig | None = None) -> Ve
     """Keep or reject ``text`` by FineWeb's quality rules, with every measured signal."""
     config = config or FineWebQualityConfig()
     signals = fineweb_signals(text, config)
-    reason = _first_failure(signals, config)
+    reason = fineweb_decision(signals, config)
     return Verdict.rejected(reason, signals) if reason else Verdict.kept(signals)

@@ -68,6 +68,10 @@ _PARAGRAPH_BREAK = re.compile(r"\n{2,}")
 _LINE_BREAKS = re.compile(r"\n+")
 TOP_NGRAM_SIZES = (2, 3, 4)
 DUP_NGRAM_SIZES = (5, 6, 7, 8, 9, 10)
+REPETITION_SIGNALS = (
+    "gopher_dup_para_frac", "gopher_dup_para_char_frac", "gopher_dup_line_frac",
+    "gopher_dup_line_char_frac", *(f"gopher_top_{n}_gram_char_frac" for n in TOP_NGRAM_SIZES),
+    *(f"gopher_dup_{n}_gram_char_frac" for n in DUP_NGRAM_SIZES))
 
 
 @dataclass(frozen=True)
@@ -151,14 +155,9 @@ def _below(value: float | None, limit: float | None) -> bool:
     return limit is not None and value is not None and value < limit
 
 
-def gopher_quality(text: str, config: GopherQualityConfig,
-                   words: list[str] | None = None) -> Verdict:
-    """Gopher quality verdict: the first failing rule, in datatrove's order, and all signals.
-
-    ``words``: ``split_words(text)`` if the caller already has it (a chain splits once).
-    """
-    s = quality_signals(text, config.stop_words, words)
-    c = config
+def gopher_quality_decision(signals: Signals, config: GopherQualityConfig) -> str | None:
+    """The first failing quality rule for measured ``signals``, in datatrove's order, or None."""
+    s, c = signals, config
     checks = (
         (_below(s["gopher_word_count"], c.min_doc_words), "gopher_short_doc"),
         (_above(s["gopher_word_count"], c.max_doc_words), "gopher_long_doc"),
@@ -175,14 +174,25 @@ def gopher_quality(text: str, config: GopherQualityConfig,
         (_below(s["gopher_alpha_words_frac"], c.min_alpha_words_frac), "gopher_alpha_words"),
         (_below(s["gopher_stop_word_count"], c.min_stop_words), "gopher_stop_words"),
     )
-    return _first_failure(checks, s)
+    return _first_failure(checks)
 
 
-def _first_failure(checks: tuple[tuple[bool, str], ...], signals: Signals) -> Verdict:
-    for failed, reason in checks:
-        if failed:
-            return Verdict.rejected(reason, signals)
-    return Verdict.kept(signals)
+def gopher_quality(text: str, config: GopherQualityConfig,
+                   words: list[str] | None = None) -> Verdict:
+    """Gopher quality verdict: the first failing rule, in datatrove's order, and all signals.
+
+    ``words``: ``split_words(text)`` if the caller already has it (a chain splits once).
+    """
+    signals = quality_signals(text, config.stop_words, words)
+    return _verdict(gopher_quality_decision(signals, config), signals)
+
+
+def _first_failure(checks) -> str | None:
+    return next((reason for failed, reason in checks if failed), None)
+
+
+def _verdict(reason: str | None, signals: Signals) -> Verdict:
+    return Verdict.rejected(reason, signals) if reason else Verdict.kept(signals)
 
 
 def duplicates(parts: list[str]) -> tuple[int, int]:
@@ -269,16 +279,11 @@ def repetition_signals(text: str, words: list[str] | None = None) -> Signals:
     return signals
 
 
-def gopher_repetition(text: str, config: GopherRepetitionConfig,
-                      words: list[str] | None = None) -> Verdict:
-    """Gopher repetition verdict: the first failing rule, in datatrove's order, and all signals.
-
-    ``words``: ``split_words(text)`` if the caller already has it (a chain splits once).
-    """
-    if not text:
-        return Verdict.rejected("gopher_empty_doc", {})
-    s = repetition_signals(text, words)
-    c = config
+def gopher_repetition_decision(signals: Signals, config: GopherRepetitionConfig) -> str | None:
+    """The first failing repetition rule for measured ``signals``, in datatrove's order."""
+    s, c = signals, config
+    if s.get("gopher_dup_para_frac") is None:  # only an empty text has no paragraph
+        return "gopher_empty_doc"
     checks = [
         (_above(s["gopher_dup_para_frac"], c.max_dup_para_frac), "gopher_dup_para_frac"),
         (_above(s["gopher_dup_para_char_frac"], c.max_dup_para_char_frac),
@@ -294,4 +299,15 @@ def gopher_repetition(text: str, config: GopherRepetitionConfig,
         limit = getattr(c, f"max_dup_{n}_gram_char_frac")
         checks.append((_above(s[f"gopher_dup_{n}_gram_char_frac"], limit),
                        f"gopher_duplicated_{n}_n_grams"))
-    return _first_failure(tuple(checks), s)
+    return _first_failure(checks)
+
+
+def gopher_repetition(text: str, config: GopherRepetitionConfig,
+                      words: list[str] | None = None) -> Verdict:
+    """Gopher repetition verdict: the first failing rule, in datatrove's order, and all signals.
+
+    ``words``: ``split_words(text)`` if the caller already has it (a chain splits once). An
+    empty text has every signal ``None`` and is rejected as ``gopher_empty_doc``.
+    """
+    signals = repetition_signals(text, words) if text else dict.fromkeys(REPETITION_SIGNALS)
+    return _verdict(gopher_repetition_decision(signals, config), signals)
