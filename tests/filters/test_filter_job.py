@@ -157,9 +157,12 @@ def test_s3_input_and_output(spark, shared_data, s3_server, tmp_path):
     ("settings.gopher_quality.min_doc_wordz=3", "settings.gopher_quality.min_doc_wordz"),
     ("settings.fineweb.max_short_line_ratio=2", "settings.fineweb.max_short_line_ratio"),
     ("filters=c4,c4_tfds", "'filters'"),
+    ("input=/nonexistent/docs.jsonl", "'input'"),
 ])
 def test_bad_config_fails_at_start_with_one_line(spark, tmp_path, capsys, override, named):
-    assert run_filter(spark, "input=/nonexistent", f"output={tmp_path / 'o'}",
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text('{"text": "a"}\n')
+    assert run_filter(spark, f"input={docs}", f"output={tmp_path / 'o'}",
                       "filters=gopher_quality", override) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and named in err[0]

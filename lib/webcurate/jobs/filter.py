@@ -22,7 +22,7 @@ from webcurate.filters.registry import REGISTRY, get_filter
 from webcurate.filters.settings import FilterSettings
 from webcurate.io import storage as st
 from webcurate.io.datasets import read_parquet
-from webcurate.io.inputs import resolve_inputs
+from webcurate.io.inputs import InputError, resolve_inputs
 from webcurate.io.routed import write_routed_datasets
 from webcurate.io.storage import StorageConfig
 from webcurate.jobs.common import JobResult, commit_run, run_id_for
@@ -79,7 +79,12 @@ def chain_plan(config: FilterJobConfig) -> list[tuple[str, dict]]:
 
 
 def preflight_filter(config: FilterJobConfig) -> None:
-    """Lists and blocklists the chain names must exist before any Spark work."""
+    """Inputs, lists and blocklists must exist before any Spark work."""
+    try:
+        if not input_files(config):
+            raise InputError(f"no document files in {config.input}")
+    except InputError as err:
+        raise ConfigError(f"config key 'input': {err}") from None
     for name in config.filters:
         for key, uri in chain_spark.list_paths(name, getattr(config.settings, name)):
             if not st.exists(uri, config.storage):
