@@ -62,9 +62,16 @@ def by_id(prefix: Path) -> dict[str, tuple]:
 CHAIN = "filters=gopher_repetition,gopher_quality,c4,fineweb"
 
 
-def test_a_chain_on_real_documents_matches_the_pure_functions(spark, shared_data, tmp_path):
-    out = tmp_path / "out"
+@pytest.fixture(scope="module")
+def chain_output(spark, shared_data, tmp_path_factory) -> Path:
+    """The four-filter chain over the 697 real documents, run once for this module."""
+    out = tmp_path_factory.mktemp("chain") / "out"
     assert run_filter(spark, f"input={shared_data / CC_DOCS}", f"output={out}", CHAIN) == 0
+    return out
+
+
+def test_a_chain_on_real_documents_matches_the_pure_functions(chain_output, shared_data):
+    out = chain_output
 
     expected = expected_outcomes(shared_data, [CHAIN])
     assert by_id(out) == expected  # decisions, reasons, and text (C4's line removal on kept)
@@ -90,12 +97,11 @@ def test_a_chain_on_real_documents_matches_the_pure_functions(spark, shared_data
         assert part.column("reason").null_count == 0
 
 
-def test_annotated_redecision_equals_a_fresh_run_with_the_new_thresholds(spark, shared_data,
-                                                                          tmp_path):
-    first, again, fresh = tmp_path / "first", tmp_path / "again", tmp_path / "fresh"
+def test_annotated_redecision_equals_a_fresh_run_with_the_new_thresholds(
+        spark, shared_data, chain_output, tmp_path):
+    first, again, fresh = chain_output, tmp_path / "again", tmp_path / "fresh"
     retuned = ["settings.gopher_quality.min_alpha_words_frac=0.5",
                "settings.c4.min_sentences=2", "settings.fineweb.max_short_line_ratio=0.9"]
-    assert run_filter(spark, f"input={shared_data / CC_DOCS}", f"output={first}", CHAIN) == 0
     assert run_filter(spark, f"input={first}", f"output={again}", CHAIN, "annotated=true",
                       *retuned) == 0
     assert run_filter(spark, f"input={shared_data / CC_DOCS}", f"output={fresh}", CHAIN,
