@@ -59,7 +59,10 @@ def write_dataset_files(df, dataset_uri: str, file_prefix: str,
                         storage: st.StorageConfig) -> list[str]:
     """Write ``df`` as ``{dataset_uri}/{file_prefix}-NNNNN.parquet``, replacing any earlier
     files of that prefix; returns the final URIs, sorted."""
+    from webcurate.faults import with_faults
+
     dataset_uri = dataset_uri.rstrip("/")
+    df = with_faults(df)
     if st.uses_spark_writer(dataset_uri):
         return _write_with_spark(df, dataset_uri, file_prefix)
     mine = [u for u in list_dataset_files(dataset_uri, storage)

@@ -47,6 +47,9 @@ def write_routed_datasets(df, route_column: str, routes: dict[int, str], file_pr
     ones of the prefix are replaced); returns ``{dataset_uri: [file URIs]}``. A row whose route
     is not a key of ``routes`` fails the write.
     """
+    from webcurate.faults import with_faults
+
+    df = with_faults(df)
     targets = set(routes.values())
     if len(targets) != len(routes) or len({st.is_s3(u) for u in targets}) > 1:
         raise ValueError(f"routes must name distinct datasets, all s3:// or none: {routes}")
