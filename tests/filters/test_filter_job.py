@@ -116,11 +116,12 @@ def test_rerun_is_idempotent_and_another_run_on_the_same_output_is_refused(
         spark, shared_data, tmp_path, capsys):
     out = tmp_path / "out"
     args = [f"input={shared_data / CC_DOCS}", f"output={out}"]
-    assert run_filter(spark, *args, recipe="gopher") == 0
+    gopher = "filters=gopher_quality,gopher_repetition"
+    assert run_filter(spark, *args, gopher) == 0
     files = sorted(p.relative_to(out) for p in out.rglob("*.parquet"))
     first_stats = json.loads((out / "stats.json").read_text())
 
-    assert run_filter(spark, *args, recipe="gopher") == 0
+    assert run_filter(spark, *args, gopher) == 0
     again = json.loads((out / "stats.json").read_text())
     assert again["run"]["already_committed"] is True
     assert sorted(p.relative_to(out) for p in out.rglob("*.parquet")) == files
@@ -128,7 +129,7 @@ def test_rerun_is_idempotent_and_another_run_on_the_same_output_is_refused(
         {k: v for k, v in first_stats.items() if k != "run"}
 
     capsys.readouterr()
-    assert run_filter(spark, *args, recipe="gopher",) == 0
+    assert run_filter(spark, *args, gopher) == 0
     assert run_filter(spark, *args, "filters=gopher_quality") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "overwrite=true" in err[0]
@@ -179,3 +180,60 @@ def test_unknown_recipe_names_the_known_ones(spark, tmp_path, capsys):
     assert run_filter(spark, "input=x", f"output={tmp_path}", recipe="nope") == 2
     err = capsys.readouterr().err
     assert "unknown recipe 'nope'" in err and "gopher" in err
+
+
+def fineweb_lists(shared_data: Path) -> list[str]:
+    """FineWeb's URL lists by path from ../shared/data/lists (tests never use installed assets)."""
+    fineweb = shared_data / "lists" / "fineweb"
+    archive = fineweb / "url_filterblacklistsv0_3_0.tar.gz"
+    return [f"settings.url_blocklist.domains={archive}#domains",
+            f"settings.url_blocklist.urls={archive}#urls",
+            f"settings.url_blocklist.banned_words={fineweb / 'banned_words.txt'}",
+            f"settings.url_blocklist.banned_subwords={fineweb / 'banned_subwords.txt'}",
+            f"settings.url_blocklist.soft_banned_words={fineweb / 'soft_banned_words.txt'}"]
+
+
+def test_the_fineweb_recipe_on_documents_with_url_and_language(spark, shared_data, tmp_path):
+    """The whole recipe, URL lists and language column included, against the pure chain."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from webcurate.extract.language import get_language_identifier
+    from webcurate.filters.url_blocklist import load_url_blocklist_resources
+    from webcurate.io.storage import StorageConfig
+    from webcurate.recipes import recipe_section
+
+    identifier = get_language_identifier()
+    with gzip.open(shared_data / CC_DOCS, "rt", encoding="utf-8") as f:
+        docs = [json.loads(line) for line in f]
+    rows = []
+    for d in docs:
+        language, score = identifier.predict(d["text"]) if d["text"] else (None, None)
+        rows.append({"id": d["id"], "text": d["text"], "url": d["metadata"]["url"],
+                     "language": language, "language_score": score})
+    (tmp_path / "docs").mkdir()
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "docs" / "docs.parquet")
+
+    lists = fineweb_lists(shared_data)
+    out = tmp_path / "out"
+    assert run_filter(spark, f"input={tmp_path / 'docs'}", f"output={out}", *lists,
+                      recipe="fineweb") == 0
+
+    section = recipe_section("fineweb", "filter")
+    config = load_config(FilterJobConfig, [], ["input=x", "output=y", *lists], base=section)
+    steps = []
+    for name in config.filters:
+        settings = getattr(config.settings, name)
+        lists_loaded = (load_url_blocklist_resources(settings, StorageConfig())
+                        if name == "url_blocklist" else None)
+        steps.append(ChainStep(get_filter(name), settings, lists_loaded))
+    expected = {}
+    for r in rows:
+        outcome = run_chain(Document(r["text"], r["url"], r["language"], r["language_score"]),
+                            steps)
+        expected[r["id"]] = (outcome.filter, outcome.reason,
+                             r["text"] if outcome.filter else outcome.text)
+    assert by_id(out) == expected
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["removed_by_filter"]["language"] > 300  # 55 languages in, English out
+    assert stats["documents_kept"] > 0

@@ -173,7 +173,7 @@ def _scan(text: str, config: C4QualityConfig) -> tuple[list[str], dict[str, int]
         if rule in (LINE_TOO_LONG_WORD, LINE_NO_TERMINAL_PUNCT, LINE_TOO_FEW_WORDS):
             removed[rule] += 1
             continue
-        for key, hit in zip(first, page_hits(line, config)):
+        for key, hit in zip(first, page_hits(line, config), strict=True):
             if hit and first[key] is None:
                 first[key] = index
         if rule is not None:

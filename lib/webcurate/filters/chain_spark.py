@@ -7,7 +7,6 @@ only columns converted to Python; every other column passes through as Arrow.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterator
 
@@ -22,19 +21,6 @@ FILTER_COLUMN = "filter"
 REASON_COLUMN = "reason"
 _ARROW_TYPES = {int: pa.int64(), float: pa.float64()}
 _STEPS: dict[str, list[ChainStep]] = {}
-
-
-def list_paths(name: str, config) -> list[tuple[str, str]]:
-    """(field, uri) of every list or model file a filter's settings name (``path=True`` fields)."""
-    paths = []
-    for field in dataclasses.fields(config):
-        value = getattr(config, field.name)
-        if field.metadata.get("path") and value:
-            from webcurate.filters import lists
-
-            for uri in value if isinstance(value, (list, tuple)) else [value]:
-                paths.append((field.name, lists.resolve_path(uri)))
-    return paths
 
 
 def steps_for(plan_json: str, storage: StorageConfig) -> list[ChainStep]:
@@ -60,7 +46,7 @@ def _optional(batch: pa.RecordBatch, name: str) -> list:
 def _documents(batch: pa.RecordBatch) -> list[Document]:
     return [Document(text or "", url, language, score) for text, url, language, score in zip(
         _optional(batch, "text"), _optional(batch, "url"), _optional(batch, "language"),
-        _optional(batch, "language_score"))]
+        _optional(batch, "language_score"), strict=True)]
 
 
 def _signal_arrays(signals: list[dict], steps: list[ChainStep]) -> list[pa.Array]:
@@ -87,7 +73,7 @@ def annotate_batches(batches: Iterator[pa.RecordBatch], plan_json: str,
         outcomes = [run_chain(doc, steps, measure_after_reject) for doc in _documents(batch)]
         originals = _optional(batch, "text")
         texts = [o.text if o.filter is None else original
-                 for o, original in zip(outcomes, originals)]
+                 for o, original in zip(outcomes, originals, strict=True)]
         string = batch.schema.field("text").type
         columns = [pa.array(texts, string) if name == "text" else batch.column(name)
                    for name in batch.schema.names]
@@ -113,7 +99,7 @@ def redecide_batches(batches: Iterator[pa.RecordBatch], plan_json: str,
                      for i in range(batch.num_rows)]
         texts = batch.column("text").to_pylist()
         docs = _documents(batch)
-        for i, ((new_filter, _), old_reason) in enumerate(zip(decisions, old_reasons)):
+        for i, ((new_filter, _), old_reason) in enumerate(zip(decisions, old_reasons, strict=True)):
             if new_filter is None and old_reason is not None:
                 texts[i] = edited_text(docs[i], steps)
         string = batch.schema.field("text").type

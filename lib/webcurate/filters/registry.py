@@ -18,7 +18,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from webcurate.filters import c4, fineweb, gopher
+from webcurate.filters import (
+    badwords,
+    c4,
+    fineweb,
+    gopher,
+    language,
+    length,
+    refinedweb,
+    url_blocklist,
+)
 from webcurate.filters.base import Signals, Verdict
 from webcurate.text.words import split_words
 
@@ -26,7 +35,7 @@ from webcurate.text.words import split_words
 class Document:
     """What a filter may look at. The word split is shared along the chain until text changes."""
 
-    __slots__ = ("_text", "_words", "url", "language", "language_score")
+    __slots__ = ("_text", "_words", "language", "language_score", "url")
 
     def __init__(self, text: str, url: str | None = None, language: str | None = None,
                  language_score: float | None = None):
@@ -124,6 +133,43 @@ register(RegisteredFilter(
     _signal_columns(fineweb.fineweb_signals(_PROBE, fineweb.FineWebQualityConfig()),
                     ints=("fineweb_lines",)),
     summary="FineWeb's own quality rules (Penedo et al. 2024)"))
+
+
+register(RegisteredFilter(
+    "c4_badwords", badwords.C4BadWordsConfig, badwords.C4BadWordsConfig,
+    lambda doc, config, lists: (None, badwords.c4_badwords(doc.text, doc.language, config,
+                                                           lists)),
+    badwords.c4_badwords_decision, badwords.SIGNALS, badwords.load_c4_badwords_resources,
+    summary="C4's LDNOOBW bad-words page filter, per document language"))
+register(RegisteredFilter(
+    "url_blocklist", url_blocklist.UrlBlocklistConfig, url_blocklist.UrlBlocklistConfig,
+    lambda doc, config, lists: (None, url_blocklist.url_blocklist(doc.url, config, lists)),
+    url_blocklist.url_blocklist_decision, url_blocklist.SIGNALS,
+    url_blocklist.load_url_blocklist_resources,
+    summary="FineWeb's URL filter: UT1 domain/url blocklists, banned words and subwords"))
+register(RegisteredFilter(
+    "refinedweb_url", refinedweb.RefinedWebUrlConfig, refinedweb.RefinedWebUrlConfig,
+    lambda doc, config, lists: (None, refinedweb.refinedweb_url(doc.url, config, lists)),
+    refinedweb.refinedweb_url_decision, refinedweb.URL_SIGNALS,
+    refinedweb.load_refinedweb_url_resources,
+    summary="RefinedWeb URL filtering: domain blocklist, strict / hard / soft URL words"))
+register(RegisteredFilter(
+    "refinedweb_lines", refinedweb.RefinedWebLinesConfig, refinedweb.RefinedWebLinesConfig,
+    lambda doc, config, _: refinedweb.refinedweb_lines(doc.text, config),
+    refinedweb.refinedweb_lines_decision, refinedweb.LINES_SIGNALS,
+    summary="RefinedWeb line-wise corrections; drop when they remove > 5% of the words",
+    edits_text=True))
+register(RegisteredFilter(
+    "language", language.LanguageFilterConfig, language.LanguageFilterConfig,
+    lambda doc, config, _: (None, language.language_filter(doc.language, doc.language_score,
+                                                           config)),
+    language.language_decision, language.SIGNALS,
+    summary="allowed languages and a minimum score (the language / language_score columns)"))
+register(RegisteredFilter(
+    "length", length.LengthFilterConfig, length.LengthFilterConfig,
+    lambda doc, config, _: (None, length.length_filter(doc.text, config)),
+    length.length_decision, length.SIGNALS,
+    summary="document length bounds in characters and words"))
 
 
 def get_filter(name: str) -> RegisteredFilter:

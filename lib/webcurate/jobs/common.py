@@ -35,7 +35,7 @@ def save_stats(stats: dict, output: str, storage: st.StorageConfig) -> str:
     return uri
 
 
-# --- whole-corpus jobs (filter, dedup, quality): one run, committed once ---------------------------
+# --- whole-corpus jobs (filter, dedup, quality): one run, committed once ----------------------
 
 class OutputHoldsOtherRun(ValueError):
     """The output prefix already holds a committed run made from other inputs or settings."""

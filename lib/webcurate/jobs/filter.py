@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from webcurate.config import ConfigError, option, to_dict
 from webcurate.documents import read_documents
 from webcurate.filters import chain_spark
+from webcurate.filters.lists import check_list_paths
 from webcurate.filters.registry import REGISTRY, get_filter
 from webcurate.filters.settings import FilterSettings
 from webcurate.io import storage as st
@@ -86,9 +87,7 @@ def preflight_filter(config: FilterJobConfig) -> None:
     except InputError as err:
         raise ConfigError(f"config key 'input': {err}") from None
     for name in config.filters:
-        for key, uri in chain_spark.list_paths(name, getattr(config.settings, name)):
-            if not st.exists(uri, config.storage):
-                raise ConfigError(f"config key 'settings.{name}.{key}': not found: {uri}")
+        check_list_paths(getattr(config.settings, name), config.storage, f"settings.{name}.")
 
 
 def input_files(config: FilterJobConfig) -> list[str]:
@@ -172,8 +171,9 @@ def format_filter_summary(stats: dict, output: str) -> str:
         reasons = sorted(stats["reasons_by_filter"].get(name, {}).items(), key=lambda kv: -kv[1])
         lines += [f"    {reason:<42}{n:>10}  {100 * n / total:5.1f}%" for reason, n in reasons]
     run = stats.get("run", {})
+    reused = " (already committed: nothing redone)" if run.get("already_committed") else ""
     lines.append(f"  run {run.get('run_id')}: {run.get('inputs')} input files, "
-                 f"{run.get('seconds')} s{' (already committed: nothing redone)' if run.get('already_committed') else ''}")
+                 f"{run.get('seconds')} s{reused}")
     return "\n".join(lines)
 
 
