@@ -305,3 +305,19 @@ def test_commoncrawl_without_credentials_reads_through_its_https_endpoint():
     assert public_https_url("commoncrawl", key, st.StorageConfig(endpoint_url="http://127.0.0.1:1"),
                             False) is None
     assert public_https_url("my-bucket", key, auto, have_credentials=False) is None
+
+
+def test_local_copy_fetches_once_per_object_version(s3_server, tmp_path):
+    bucket = s3_server.make_bucket()
+    uri = f"s3://{bucket}/models/m.bin"
+    st.write_bytes(uri, b"first model", s3_server.storage)
+    cache = str(tmp_path / "cache")
+    first = st.local_copy(uri, s3_server.storage, cache_dir=cache)
+    assert open(first, "rb").read() == b"first model"
+    assert st.local_copy(uri, s3_server.storage, cache_dir=cache) == first  # cached
+    st.write_bytes(uri, b"retrained model", s3_server.storage)  # same key, new object
+    second = st.local_copy(uri, s3_server.storage, cache_dir=cache)
+    assert second != first and open(second, "rb").read() == b"retrained model"
+    local = tmp_path / "local.bin"
+    local.write_bytes(b"x")
+    assert st.local_copy(str(local), s3_server.storage) == str(local)

@@ -322,8 +322,9 @@ def local_copy(uri: str, storage: StorageConfig, cache_dir: str | None = None) -
     """A local path holding ``uri``'s bytes: the path itself when local, else a cached download.
 
     For models and lists that a library must open by path (fastText). Downloaded once per
-    machine and URI (streamed to a temp file, then renamed, so concurrent workers never see a
-    partial file).
+    machine and object version (streamed to a temp file, then renamed, so concurrent workers
+    never see a partial file). On ``s3://`` the version is the object's ETag and size, so an
+    object rewritten under the same key (a retrained model) is fetched again.
     """
     import hashlib
 
@@ -332,7 +333,13 @@ def local_copy(uri: str, storage: StorageConfig, cache_dir: str | None = None) -
     cache_dir = cache_dir or os.path.join(tempfile.gettempdir(), "webcurate-cache")
     os.makedirs(cache_dir, exist_ok=True)
     name = uri.rstrip("/").rsplit("/", 1)[-1]
-    target = os.path.join(cache_dir, f"{hashlib.sha1(uri.encode()).hexdigest()[:16]}-{name}")
+    version = uri
+    if is_s3(uri):
+        head = _s3_head(uri, storage)
+        if head is None:
+            raise FileNotFoundError(f"no such object: {uri}")
+        version = f"{uri}\n{head.get('ETag')}\n{head.get('ContentLength')}"
+    target = os.path.join(cache_dir, f"{hashlib.sha1(version.encode()).hexdigest()[:16]}-{name}")
     if os.path.isfile(target):
         return target
     fd, partial = tempfile.mkstemp(dir=cache_dir, prefix=".partial-")
