@@ -1,0 +1,131 @@
+"""Spark adapter for train-quality: read a class's documents, normalise, sample, split.
+
+A class (positives or negatives) is any mix of document files (Parquet / JSONL(.gz), read by
+:func:`webcurate.documents.read_documents`) and plain-text files (one Spark task per file, cut
+into documents by :mod:`.corpus`). Every document is normalised once in Python
+(:mod:`.normalize`) and given a uniform sampling key from its ``doc_id``, class and seed, so
+sampling and the held-out split are deterministic and independent of partitioning: a class
+keeps its ``n`` documents of smallest key, and the first ``h`` of those are held out.
+Pyspark is imported inside functions only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyarrow as pa
+
+from webcurate.io import storage as st
+from webcurate.io.inputs import InputError, expand_glob, is_glob, is_hidden_below, normalize
+from webcurate.io.inputs import split_spec as split_input_spec
+from webcurate.quality.normalize import TextNormalization, normalize_for_fasttext
+from webcurate.quality.training import unit_key
+
+TEXT_ROWS_PER_BATCH = 512
+TEXT_SCHEMA = pa.schema([pa.field("doc_id", pa.string()), pa.field("text", pa.string())])
+LINE_SCHEMA = pa.schema([pa.field("label", pa.string()), pa.field("doc_id", pa.string()),
+                         pa.field("line", pa.string()), pa.field("sample_key", pa.float64())])
+DOCUMENT_SUFFIXES = (".parquet", ".pq", ".jsonl", ".jsonl.gz", ".json", ".json.gz",
+                     ".jsonl.zst", ".ndjson")
+
+
+def resolve_training_files(spec, storage: st.StorageConfig) -> list[str]:
+    """Files named by a class spec (file, directory, glob, list). Unlike job inputs, a ``.txt``
+    file is text to train on, never a manifest."""
+    found: set[str] = set()
+    for item in split_input_spec(spec):
+        uri = normalize(item)
+        try:
+            files = (expand_glob(uri, storage) if is_glob(uri) else
+                     [f for f in st.list_files(uri, storage) if not is_hidden_below(uri, f)])
+        except Exception as err:  # no such bucket, access denied...
+            raise InputError(f"cannot resolve input {item}: {type(err).__name__}: {err}") from None
+        if not files:
+            raise InputError(f"input matches no files: {item}")
+        found.update(files)
+    if not found:
+        raise InputError("no input given: the input spec is empty")
+    return sorted(found)
+
+
+def is_document_file(uri: str) -> bool:
+    return uri.lower().endswith(DOCUMENT_SUFFIXES)
+
+
+def text_file_batches(batches: Iterator[pa.RecordBatch], storage: st.StorageConfig,
+                      max_chars: int) -> Iterator[pa.RecordBatch]:
+    """mapInArrow body: input rows name text files; output rows are their documents."""
+    from webcurate.quality.corpus import iter_file_documents
+    from webcurate.schema import doc_id_from_location
+
+    rows: list[dict] = []
+    for batch in batches:
+        for uri in batch.column("source_file").to_pylist():
+            with st.open_input(uri, storage) as raw:
+                for unit, index, text in iter_file_documents(uri, raw, max_chars):
+                    rows.append({"doc_id": doc_id_from_location("", unit, index), "text": text})
+                    if len(rows) >= TEXT_ROWS_PER_BATCH:
+                        yield pa.RecordBatch.from_pylist(rows, schema=TEXT_SCHEMA)
+                        rows = []
+    if rows:
+        yield pa.RecordBatch.from_pylist(rows, schema=TEXT_SCHEMA)
+
+
+def read_class_documents(spark, spec, storage: st.StorageConfig, text_doc_chars: int):
+    """``(doc_id, text)`` of every document of one class: document files and text files."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    files = resolve_training_files(spec, storage)
+    documents = [f for f in files if is_document_file(f)]
+    texts = [f for f in files if not is_document_file(f)]
+    frames = []
+    if documents:
+        from webcurate.documents import read_documents
+
+        frames.append(read_documents(spark, documents, storage).select("doc_id", "text"))
+    if texts:
+        names = spark.sparkContext.parallelize([(f,) for f in texts], numSlices=len(texts))
+        frames.append(spark.createDataFrame(names, "source_file string").mapInArrow(
+            lambda batches: text_file_batches(batches, storage, text_doc_chars),
+            from_arrow_schema(TEXT_SCHEMA)))
+    df = frames[0]
+    for other in frames[1:]:
+        df = df.unionByName(other)
+    return df, {"document_files": len(documents), "text_files": len(texts)}
+
+
+def line_batches(batches: Iterator[pa.RecordBatch], label: str, normalization: TextNormalization,
+                 min_chars: int, seed: int) -> Iterator[pa.RecordBatch]:
+    """mapInArrow body: ``(doc_id, text)`` -> ``(label, doc_id, line, sample_key)``; documents
+    whose normalised line is shorter than ``min_chars`` are dropped."""
+    for batch in batches:
+        rows = []
+        for doc_id, text in zip(batch.column("doc_id").to_pylist(),
+                                batch.column("text").to_pylist(), strict=True):
+            line = normalize_for_fasttext(text, normalization)
+            if len(line) >= max(min_chars, 1):
+                rows.append({"label": label, "doc_id": doc_id, "line": line,
+                             "sample_key": unit_key(seed, label, doc_id)})
+        if rows:
+            yield pa.RecordBatch.from_pylist(rows, schema=LINE_SCHEMA)
+
+
+def labelled_lines(df, label: str, normalization: TextNormalization, min_chars: int, seed: int):
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return df.mapInArrow(
+        lambda batches: line_batches(batches, label, normalization, min_chars, seed),
+        from_arrow_schema(LINE_SCHEMA))
+
+
+def select_samples(lines, sizes: dict[str, int], holdouts: dict[str, int]):
+    """Per class the ``sizes[label]`` lines of smallest key, ranked; rank <= holdout: held out."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    by_key = Window.partitionBy("label").orderBy("sample_key", "doc_id")
+    ranked = lines.withColumn("rank", F.row_number().over(by_key))
+    size = F.create_map(*[x for k, v in sizes.items() for x in (F.lit(k), F.lit(v))])
+    holdout = F.create_map(*[x for k, v in holdouts.items() for x in (F.lit(k), F.lit(v))])
+    return (ranked.filter(F.col("rank") <= size[F.col("label")])
+            .withColumn("holdout", F.col("rank") <= holdout[F.col("label")]))
