@@ -60,6 +60,9 @@ def _parser(job: str | None = None) -> argparse.ArgumentParser:
                         help="YAML config file (repeatable; later files win)")
     parser.add_argument("--set", action="append", default=[], dest="overrides",
                         metavar="KEY=VALUE", help="override one config key (repeatable)")
+    parser.add_argument("--wait-for-output", type=float, default=0.0, metavar="SECONDS",
+                        help="if another run is writing the same output prefix, wait this long "
+                             "for it (default: fail at once)")
     parser.add_argument("--print-config", action="store_true",
                         help="print the resolved config and exit without running")
     parser.add_argument("--help-config", action="store_true",
@@ -77,10 +80,8 @@ def _load_job(job: str):
 def run_job(job: str, argv: list[str], spark=None) -> int:
     """Parse, validate (before any Spark work), run, save config and stats. Returns exit code."""
     from webcurate.config import to_yaml
-    from webcurate.jobs.common import save_resolved_config, save_stats
+    from webcurate.lock import OutputLock, OutputLocked
     from webcurate.recipes import recipe_section
-    from webcurate.spark import get_spark
-    from webcurate.stats import format_summary
 
     args = _parser(job).parse_args(argv)
     config_class, run, preflight = _load_job(job)
@@ -99,6 +100,27 @@ def run_job(job: str, argv: list[str], spark=None) -> int:
     if args.print_config:
         print(to_yaml(config), end="")
         return 0
+    lock = OutputLock(config.output, config.storage, job=job, wait_s=args.wait_for_output)
+    try:
+        lock.acquire()
+    except OutputLocked as err:
+        print(f"webcurate {job}: error: {err}", file=sys.stderr)
+        return 2
+    except Exception as err:
+        print(f"webcurate {job}: error: cannot write to output '{config.output}': "
+              f"{type(err).__name__}: {err}", file=sys.stderr)
+        return 2
+    try:
+        return _run_locked(job, config, run, spark)
+    finally:
+        lock.release()
+
+
+def _run_locked(job: str, config, run, spark) -> int:
+    from webcurate.jobs.common import save_resolved_config, save_stats
+    from webcurate.spark import get_spark
+    from webcurate.stats import format_summary
+
     try:
         save_resolved_config(config, config.output, config.storage)
     except Exception as err:

@@ -1,0 +1,176 @@
+"""One writer per output prefix: a lease object ``PREFIX/_lock.json``.
+
+Two runs pointed at the same prefix would interleave their commits (and their sweeps would delete
+each other's uncommitted files). A run therefore takes the lease before it writes anything:
+
+- it is created exclusively (``O_EXCL`` on a local disk; ``If-None-Match: *`` on S3, which S3
+  and S3-compatible stores answer with 412 when the object exists);
+- its holder renews it every ``heartbeat_s`` (on S3 with ``If-Match`` on its own ETag, so a
+  lease taken over meanwhile is noticed, never overwritten);
+- a lease not renewed for ``ttl_s`` belongs to a dead run (a killed driver cannot release it)
+  and is taken over, so a rerun after a crash is never blocked for long;
+- otherwise the second run waits up to ``wait_s`` for the lease, then fails with one line naming
+  the holder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+
+from webcurate.io import storage as st
+
+LOCK_NAME = "_lock.json"
+DEFAULT_TTL_S = 300.0
+DEFAULT_HEARTBEAT_S = 30.0
+
+
+class OutputLocked(ValueError):
+    """Another live run holds the output prefix."""
+
+
+class OutputLock:
+    def __init__(self, output: str, storage: st.StorageConfig, job: str = "",
+                 ttl_s: float = DEFAULT_TTL_S, heartbeat_s: float = DEFAULT_HEARTBEAT_S,
+                 wait_s: float = 0.0):
+        self.uri = st.join_uri(output, LOCK_NAME)
+        self.output, self.storage, self.job = output, storage, job
+        self.ttl_s, self.heartbeat_s, self.wait_s = ttl_s, heartbeat_s, wait_s
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._etag: str | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.lost = False
+
+    # --- the lease object ------------------------------------------------------------------
+
+    def _payload(self) -> bytes:
+        return json.dumps({"owner": self.owner, "job": self.job, "heartbeat": time.time(),
+                           "ttl_s": self.ttl_s}).encode()
+
+    def _create(self) -> bool:
+        """Create the lease if absent; False when somebody holds it."""
+        if st.is_s3(self.uri):
+            from botocore.exceptions import ClientError
+
+            _, bucket, key = st.split_uri(self.uri)
+            try:
+                answer = st.s3_client(self.storage, bucket).put_object(
+                    Bucket=bucket, Key=key, Body=self._payload(), IfNoneMatch="*")
+            except ClientError as err:
+                if err.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412",
+                                                                  "ConditionalRequestConflict"):
+                    return False
+                raise
+            self._etag = answer["ETag"]
+            return True
+        st.makedirs(self.output)
+        path = st.split_uri(self.uri)[2]
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "wb") as f:
+            f.write(self._payload())
+        return True
+
+    def _read(self) -> tuple[dict | None, str | None]:
+        """(the current lease, its ETag on S3), or (None, None) when there is none."""
+        if st.is_s3(self.uri):
+            head = st._s3_head(self.uri, self.storage)
+            if head is None:
+                return None, None
+            _, bucket, key = st.split_uri(self.uri)
+            body = st.s3_client(self.storage, bucket).get_object(
+                Bucket=bucket, Key=key, IfMatch=head["ETag"])["Body"].read()
+            return json.loads(body), head["ETag"]
+        try:
+            with open(st.split_uri(self.uri)[2], "rb") as f:
+                return json.loads(f.read() or b"{}"), None
+        except FileNotFoundError:
+            return None, None
+        except ValueError:  # a lease half-written by a killed run: treat it as expired
+            return {"owner": "?", "heartbeat": 0, "ttl_s": 0}, None
+
+    def _replace(self, etag: str | None) -> bool:
+        """Overwrite the lease we hold (or take an expired one); False if it changed hands."""
+        if st.is_s3(self.uri):
+            from botocore.exceptions import ClientError
+
+            _, bucket, key = st.split_uri(self.uri)
+            try:
+                answer = st.s3_client(self.storage, bucket).put_object(
+                    Bucket=bucket, Key=key, Body=self._payload(), IfMatch=etag)
+            except ClientError as err:
+                if err.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412",
+                                                                  "NoSuchKey", "404"):
+                    return False
+                raise
+            self._etag = answer["ETag"]
+            return True
+        path = st.split_uri(self.uri)[2]
+        partial = f"{path}.{self.owner.replace(':', '-')}"
+        with open(partial, "wb") as f:
+            f.write(self._payload())
+        os.replace(partial, path)
+        return True
+
+    # --- acquire, renew, release -----------------------------------------------------------
+
+    def acquire(self) -> OutputLock:
+        if not (st.is_s3(self.uri) or st.is_local(self.uri)):
+            return self  # hdfs://, s3a://: no exclusive create here; Spark's committer only
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            if self._create():
+                break
+            lease, etag = self._read()
+            if lease is None:
+                continue  # released meanwhile: try again at once
+            age = time.time() - float(lease.get("heartbeat", 0))
+            if age > float(lease.get("ttl_s", self.ttl_s)) and self._replace(etag):
+                time.sleep(0.05)  # two runs taking over one local lease: the last rename wins
+                if (self._read()[0] or {}).get("owner") == self.owner:
+                    break  # its holder had stopped renewing: a dead run
+                continue
+            if time.monotonic() >= deadline:
+                raise OutputLocked(
+                    f"output '{self.output}' is being written by another run "
+                    f"({lease.get('job') or 'a job'} {lease.get('owner')}, renewed {age:.0f} s "
+                    f"ago); wait for it, or let its lease expire ({lease.get('ttl_s')} s) if it "
+                    f"died")
+            time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
+        self._thread = threading.Thread(target=self._renew, name="webcurate-lease", daemon=True)
+        self._thread.start()
+        return self
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self.heartbeat_s):
+            lease, etag = self._read()
+            if lease is None or lease.get("owner") != self.owner or not self._replace(
+                    etag if st.is_s3(self.uri) else None):
+                self.lost = True
+                return
+
+    def release(self) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join(timeout=5)
+        lease, _ = self._read()
+        if lease is not None and lease.get("owner") == self.owner:
+            if st.is_s3(self.uri):
+                _, bucket, key = st.split_uri(self.uri)
+                st.s3_client(self.storage, bucket).delete_object(Bucket=bucket, Key=key)
+            else:
+                os.unlink(st.split_uri(self.uri)[2])
+
+    def __enter__(self) -> OutputLock:
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
