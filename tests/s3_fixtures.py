@@ -23,8 +23,10 @@ from pathlib import Path
 import pytest
 
 _DUMMY_AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
+    # Distinctive values (the loopback server accepts any), so a test can prove that no log,
+    # saved config, stats file or report ever contains them.
+    "AWS_ACCESS_KEY_ID": "AKIAWEBCURATETEST0001",
+    "AWS_SECRET_ACCESS_KEY": "wcTestSecret/0123456789+abcdefghijklmnopqrstu",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_EC2_METADATA_DISABLED": "true",  # no slow instance-metadata lookups
     "AWS_CONFIG_FILE": os.devnull,

@@ -10,6 +10,7 @@ shipped to executors without pickling a job object.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from pathlib import Path
@@ -263,8 +264,24 @@ def to_dict(config: Any) -> Any:
     return config
 
 
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
+
+
+def redact(value: Any) -> Any:
+    """``value`` with credentials in URLs (``scheme://user:password@host``) replaced by ``***``:
+    what is printed or saved must never carry a secret."""
+    if isinstance(value, str):
+        return _URL_CREDENTIALS.sub(r"\g<scheme>***@", value)
+    if isinstance(value, dict):
+        return {k: redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
 def to_yaml(config: Any) -> str:
-    return yaml.safe_dump(to_dict(config), sort_keys=False, allow_unicode=True)
+    """The config as YAML for people and for ``config.yaml``, URL credentials redacted."""
+    return yaml.safe_dump(redact(to_dict(config)), sort_keys=False, allow_unicode=True)
 
 
 def describe(cls: type, prefix: str = "") -> list[tuple[str, str, str]]:

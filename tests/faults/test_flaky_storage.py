@@ -4,6 +4,7 @@ with output identical to a run on healthy storage, and the proxy reports what it
 from __future__ import annotations
 
 import json
+import os
 
 import pyarrow.dataset as ds
 import pytest
@@ -28,7 +29,8 @@ def _s3_rows(s3_server, bucket: str, prefix: str, columns: list[str]) -> list[tu
     import pyarrow.fs as pafs
 
     fs = pafs.S3FileSystem(endpoint_override=s3_server.endpoint_url, scheme="http",
-                           access_key="testing", secret_key="testing", region="us-east-1")
+                           access_key=os.environ["AWS_ACCESS_KEY_ID"],
+                           secret_key=os.environ["AWS_SECRET_ACCESS_KEY"], region="us-east-1")
     table = ds.dataset(f"{bucket}/{prefix}", filesystem=fs, format="parquet",
                        partitioning="hive").to_table(columns=columns)
     return sorted(tuple(r.values()) for r in table.to_pylist())
