@@ -41,7 +41,7 @@ ERROR_ARROW_SCHEMA = pa.schema(
         pa.field("source_file", pa.string(), nullable=False),
         pa.field("source_offset", pa.int64()),
         pa.field("warc_record_id", pa.string()),
-        pa.field("level", pa.string(), nullable=False),  # "file" or "record"
+        pa.field("level", pa.string(), nullable=False),  # "file", "record" or "warning"
         pa.field("error_type", pa.string(), nullable=False),
         pa.field("error", pa.string(), nullable=False),
     ]

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-_SUMMED = ("records", "html_responses", "docs", "record_errors", "error_rows_not_recorded",
+_SUMMED = ("records", "html_responses", "docs", "record_errors", "record_warnings",
+           "error_rows_not_recorded",
            "payload_truncated", "text_truncated", "records_recovered")
 _COUNTED = ("records_by_type", "skipped_by_reason", "languages")
 

@@ -156,7 +156,11 @@ def test_archive_org_warc_0_17_and_arc_give_the_same_documents(shared_data):
         assert summary["html_responses"] == 140 and summary["docs"] == 93
         assert summary["skipped_by_reason"] == {"extract_not_html": 159, "extract_http_status": 46,
                                                 "extract_empty_text": 1}
-    assert arc_errors == [] and arc_summary["records_by_type"] == {"warcinfo": 1, "response": 299}
+    # Three pages served as utf-8 hold bytes utf-8 cannot decode: warnings, not errors.
+    assert [e["level"] for e in arc_errors] == ["warning"] * 3
+    assert {e["error_type"] for e in arc_errors} == {"invalid_bytes"}
+    assert arc_summary["record_warnings"] == 3
+    assert arc_summary["records_by_type"] == {"warcinfo": 1, "response": 299}
     assert [(d["url"], d["text"]) for d in warc_docs] == [(d["url"], d["text"]) for d in arc_docs]
     assert all(d["warc_record_id"] is None for d in arc_docs)  # warcio invents random ones
     arc_again, _, _ = read_rows(arc)
@@ -267,7 +271,9 @@ def test_invalid_utf8_and_missing_content_type():
                 record("http://b.example/", page("sniffed as html"), content_type=None),
                 record("http://c.example/", b"\x89PNG\r\n\x1a\n", content_type=None))
     docs, errors, summary = read_rows(data)
-    assert errors == [] and [d["url"] for d in docs] == ["http://a.example/", "http://b.example/"]
+    assert [d["url"] for d in docs] == ["http://a.example/", "http://b.example/"]
+    # kept, and recorded: the bytes were not utf-8 as the server declared
+    assert [(e["level"], e["error_type"]) for e in errors] == [("warning", "invalid_bytes")]
     assert "\ufffd" in docs[0]["text"] and "Grüße" in docs[0]["text"]
     assert docs[1]["content_type"] is None and summary["skipped_by_reason"] == {
         "extract_not_html": 1}
@@ -320,7 +326,8 @@ def test_nesting_100000_levels_deep_is_skipped_in_a_second(shared_data):
     deep = ("<html><body>" + "<div>x " * 100_000 + "</div>" * 100_000 + "</body></html>").encode()
     data = warc(record("http://deep.example/", deep), record("http://ok.example/", page("fine")))
     docs, errors, summary = read_rows(data)
-    assert [d["url"] for d in docs] == ["http://ok.example/"] and errors == []
+    assert [d["url"] for d in docs] == ["http://ok.example/"]
+    assert [(e["level"], e["error_type"]) for e in errors] == [("warning", "html_too_deep")]
     assert summary["skipped_by_reason"] == {"extract_html_too_deep": 1}
 
 
@@ -343,7 +350,8 @@ def test_an_extractor_crash_costs_one_record_and_a_slow_page_times_out(monkeypat
     docs, errors, summary = read_rows(data, ExtractSettings(max_seconds_per_doc=0.2))
     assert [d["url"] for d in docs] == ["http://c.example/"]
     assert [(e["level"], e["error_type"], e["error"]) for e in errors] == [
-        ("record", "RuntimeError", "extractor exploded")]
+        ("record", "RuntimeError", "extractor exploded"),
+        ("warning", "timeout", "page skipped: extract_timeout")]
     assert errors[0]["source_offset"] == 0 and errors[0]["warc_record_id"].startswith("<urn:")
     assert summary["skipped_by_reason"] == {"extract_record_error": 1, "extract_timeout": 1,
                                             "extract_empty_text": 1}

@@ -105,7 +105,7 @@ def charset_from_meta(payload: bytes) -> str | None:
     return None
 
 
-def _decode_strict(payload: bytes, charset: str) -> str | None:
+def decode_strict(payload: bytes, charset: str) -> str | None:
     try:
         return payload.decode(_SUPERSET_CODEC.get(charset, charset))
     except (UnicodeDecodeError, LookupError):
@@ -122,12 +122,12 @@ def decode_html(payload: bytes, http_content_type: str | None) -> tuple[str, str
             return payload[len(bom):].decode(charset, errors="replace"), charset
     declared = charset_from_content_type(http_content_type) or charset_from_meta(payload)
     if declared:
-        text = _decode_strict(payload, declared)
+        text = decode_strict(payload, declared)
         if text is not None:
             return text, declared
     detected = detect_encoding(payload)
     if detected != declared:
-        text = _decode_strict(payload, detected)
+        text = decode_strict(payload, detected)
         if text is not None:
             return text, detected
     charset = declared or detected

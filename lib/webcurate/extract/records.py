@@ -66,6 +66,7 @@ class _Tally:
     docs: int = 0
     skipped_by_reason: Counter = field(default_factory=Counter)
     record_errors: int = 0
+    record_warnings: int = 0  # hostile input the job coped with (level "warning" in errors/)
     file_error: str | None = None
     languages: Counter = field(default_factory=Counter)
     payload_truncated: int = 0
@@ -240,6 +241,12 @@ def _record_rows(record, is_arc: bool, ctx: _Context, records: ArchiveIterator |
         tally.record_errors += 1
         yield "error", _error_row(ctx.source_file, offset, meta["warc_record_id"], "record",
                                   type(error).__name__, str(error))
+    declared = (html_mod.charset_from_content_type(_raw_content_type(record))
+                if isinstance(outcome, dict) and record.rec_type != WET_RECORD_TYPE else None)
+    for error_type, message in _hostile_input_notes(outcome, payload, declared, ctx.settings):
+        tally.record_warnings += 1
+        yield "error", _error_row(ctx.source_file, offset, meta["warc_record_id"], "warning",
+                                  error_type, message)
     if isinstance(outcome, str):
         tally.skipped_by_reason[outcome] += 1
         return False
@@ -247,6 +254,29 @@ def _record_rows(record, is_arc: bool, ctx: _Context, records: ArchiveIterator |
     tally.languages[outcome["language"]] += 1
     yield "doc", outcome
     return False
+
+
+def _hostile_input_notes(outcome: dict | str, payload: bytes, declared_charset: str | None,
+                         settings: ExtractSettings) -> list[tuple[str, str]]:
+    """Input a crawl should not hold, recorded in errors/ although the job copes with it: a page
+    cut at ``max_html_bytes`` (a gzip bomb, a runaway page), one too deep or too slow to parse
+    (skipped), bytes invalid in the charset the server declared (decoded as another charset,
+    or replaced by U+FFFD)."""
+    notes = []
+    if len(payload) >= settings.max_html_bytes:
+        notes.append(("payload_truncated", f"payload over max_html_bytes "
+                      f"({settings.max_html_bytes}): only its start was extracted"))
+    if outcome in (html_mod.HtmlTooDeep.reason, html_mod.ExtractionTimeout.reason):
+        notes.append((outcome.removeprefix("extract_"), f"page skipped: {outcome}"))
+    if isinstance(outcome, dict) and declared_charset and (
+            outcome["charset"] != declared_charset
+            or html_mod.decode_strict(payload, declared_charset) is None):
+        notes.append(("invalid_bytes", f"bytes invalid in the declared charset "
+                      f"{declared_charset}: decoded as {outcome['charset']}, with replacements"
+                      if outcome["charset"] == declared_charset else
+                      f"bytes invalid in the declared charset {declared_charset}: decoded as "
+                      f"{outcome['charset']}"))
+    return notes
 
 
 def _recovered_rows(records: ArchiveIterator, replay: resync.ReplayStream, last_yielded,
