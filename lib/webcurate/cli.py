@@ -42,6 +42,10 @@ JOBS = {
     "quality": JobSpec("webcurate.jobs.quality", "QualityJobConfig", "run_quality",
                        "documents -> quality_score, percentile thresholds, kept/ (and buckets)",
                        preflight="preflight_quality"),
+    "pipeline": JobSpec("webcurate.jobs.pipeline", "PipelineConfig", "run_pipeline",
+                        "extract -> filter -> dedup -> quality as a recipe describes, resumable, "
+                        "with a report", preflight="preflight_pipeline",
+                        format_summary="format_pipeline_summary"),
 }
 
 
@@ -81,7 +85,7 @@ def run_job(job: str, argv: list[str], spark=None) -> int:
     """Parse, validate (before any Spark work), run, save config and stats. Returns exit code."""
     from webcurate.config import to_yaml
     from webcurate.lock import OutputLock, OutputLocked
-    from webcurate.recipes import recipe_section
+    from webcurate.recipes import recipe_pipeline, recipe_section
 
     args = _parser(job).parse_args(argv)
     config_class, run, preflight = _load_job(job)
@@ -90,7 +94,10 @@ def run_job(job: str, argv: list[str], spark=None) -> int:
             print(f"{key:<36} {default:<22} {help_text}")
         return 0
     try:
-        base = recipe_section(args.recipe, job) if args.recipe else None
+        base = None
+        if args.recipe:
+            base = recipe_pipeline(args.recipe) if job == "pipeline" else recipe_section(
+                args.recipe, job)
         config = load_config(config_class, args.conf, args.overrides, base=base)
         if not args.print_config:
             preflight(config)
@@ -111,12 +118,30 @@ def run_job(job: str, argv: list[str], spark=None) -> int:
               f"{type(err).__name__}: {err}", file=sys.stderr)
         return 2
     try:
+        return _run_locked(job, config, run, spark)[0]
+    finally:
+        lock.release()
+
+
+def run_stage(job: str, config, spark) -> tuple[int, object]:
+    """One job with a config built elsewhere (the pipeline's stages): lease, run, save.
+    Returns (exit code, JobResult or None)."""
+    from webcurate.lock import OutputLock, OutputLocked
+
+    _, run, _ = _load_job(job)
+    lock = OutputLock(config.output, config.storage, job=job)
+    try:
+        lock.acquire()
+    except OutputLocked as err:
+        print(f"webcurate {job}: error: {err}", file=sys.stderr)
+        return 2, None
+    try:
         return _run_locked(job, config, run, spark)
     finally:
         lock.release()
 
 
-def _run_locked(job: str, config, run, spark) -> int:
+def _run_locked(job: str, config, run, spark) -> tuple[int, object]:
     from webcurate.jobs.common import save_resolved_config, save_stats
     from webcurate.spark import get_spark
     from webcurate.stats import format_summary
@@ -126,17 +151,17 @@ def _run_locked(job: str, config, run, spark) -> int:
     except Exception as err:
         print(f"webcurate {job}: error: cannot write to output '{config.output}': "
               f"{type(err).__name__}: {err}", file=sys.stderr)
-        return 2
+        return 2, None
     try:
         result = run(spark or get_spark(config.spark, app_suffix=f"-{job}"), config)
     except ConfigError as err:
         print(f"webcurate {job}: error: {err}", file=sys.stderr)
-        return 2
+        return 2, None
     except ValueError as err:
         if type(err).__name__ not in ("InputError", "OutputHoldsOtherRun"):
             raise
         print(f"webcurate {job}: error: {err}", file=sys.stderr)
-        return 2
+        return 2, None
     save_stats(result.stats, config.output, config.storage)
     spec = JOBS[job]
     if spec.format_summary:
@@ -144,7 +169,7 @@ def _run_locked(job: str, config, run, spark) -> int:
         print(getattr(module, spec.format_summary)(result.stats, config.output))
     else:
         print(format_summary(job, result.stats, config.output))
-    return 1 if result.failed else 0
+    return (1 if result.failed else 0), result
 
 
 def main(argv: list[str] | None = None) -> int:

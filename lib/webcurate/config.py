@@ -49,7 +49,7 @@ def _type_name(tp: Any) -> str:
 
 def _coerce(value: Any, tp: Any, key: str) -> Any:
     """Check ``value`` against the annotation ``tp``; accept the obvious safe conversions only."""
-    if isinstance(value, CliValue):
+    if isinstance(value, CliValue) and tp is not Any:  # Any: typed later, by whoever reads it
         value = _from_cli(value, tp, key)
     optional, inner = _is_optional(tp)
     if value is None:
@@ -131,6 +131,8 @@ def build(cls: type, raw: dict | None, prefix: str = "") -> Any:
             raise ConfigError(f"missing required config key '{key}': {f.metadata.get('help', '')}")
     try:
         return cls(**kwargs)
+    except ConfigError:  # a nested build already named its key
+        raise
     except (TypeError, ValueError) as err:  # a __post_init__ cross-field check
         if str(err).startswith("config key"):  # it already names its key
             raise ConfigError(str(err)) from None
@@ -257,6 +259,8 @@ def to_dict(config: Any) -> Any:
     """Plain-data form of a config (tuples as lists), for YAML/JSON and for executors."""
     if dataclasses.is_dataclass(config):
         return {f.name: to_dict(getattr(config, f.name)) for f in dataclasses.fields(config)}
+    if isinstance(config, CliValue):
+        return str(config)
     if isinstance(config, (list, tuple)):
         return [to_dict(v) for v in config]
     if isinstance(config, dict):

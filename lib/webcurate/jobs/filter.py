@@ -86,6 +86,12 @@ def preflight_filter(config: FilterJobConfig) -> None:
             raise InputError(f"no document files in {config.input}")
     except InputError as err:
         raise ConfigError(f"config key 'input': {err}") from None
+    check_filter_lists(config)
+
+
+def check_filter_lists(config: FilterJobConfig) -> None:
+    """Every list the chain names exists (the part of preflight a pipeline can run before the
+    stage that writes this job's input)."""
     for name in config.filters:
         check_list_paths(getattr(config.settings, name), config.storage, f"settings.{name}.")
 
