@@ -15,7 +15,7 @@ export PYSPARK_PYTHON := $(abspath $(PY))
 export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: install test test-all lint run bench bench-extract bench-filter bench-dedup bench-quality parity clean
+.PHONY: install test test-all lint run faults bench bench-extract bench-filter bench-dedup bench-quality parity clean
 
 install: $(STAMP)
 
@@ -51,6 +51,14 @@ run: install
 	    --set manifest_base=https://data.commoncrawl.org/ --set max_inputs=1 --set output="$(OUTPUT)"; \
 	fi
 	@echo "Output: $(abspath $(OUTPUT))/docs (Parquet), errors/, stats.json, config.yaml"
+
+# The reliability suite, slow scenarios included (S3 outputs, worker exits for every job), then
+# one table: faults injected, jobs finished, documents lost and duplicated, peak memory.
+FAULT_FIGURES := .bench/faults/figures.jsonl
+faults: install
+	@mkdir -p .bench/faults && rm -f $(FAULT_FIGURES)
+	WEBCURATE_FAULT_FIGURES=$(abspath $(FAULT_FIGURES)) $(PY) -m pytest tests/faults -m "" -q $(PYTEST_ARGS)
+	@cd tests && ../$(PY) -m faults.figures ../$(FAULT_FIGURES)
 
 # Every stage, each against the reference tool its issue names, in the same run.
 bench: bench-extract bench-filter bench-dedup bench-quality
