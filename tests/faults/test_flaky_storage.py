@@ -8,6 +8,7 @@ import os
 
 import pyarrow.dataset as ds
 import pytest
+from figures import record_figure
 from flaky_s3 import FlakyS3Proxy
 
 from webcurate.cli import run_job
@@ -70,3 +71,6 @@ def test_filter_and_extract_succeed_through_injected_s3_faults(spark, shared_dat
                 tuple(r.values()) for r in local.to_pylist())
     stats = json.loads(client.get_object(Bucket=bucket, Key="filtered/stats.json")["Body"].read())
     assert stats["documents_in"] == 697
+    record_figure(scenario=f"flaky S3 ({', '.join(f'{k} {v}' for k, v in injected.items())})",
+                  job="extract+filter", faults_injected=sum(injected.values()), finished="yes",
+                  docs_lost=0, docs_duplicated=0)
