@@ -1,4 +1,5 @@
-# webcurate: `make run` runs the extract job end to end on a sample; `make test` runs the tests.
+# webcurate: `make run` runs the pipeline (extract -> filter -> dedup) end to end on a sample;
+# `make test` runs the tests.
 # Both install what they need into the project virtualenv (.venv) first.
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -8,7 +9,8 @@ STAMP := $(VENV)/.installed-stamp
 SHARED_CC := ../shared/data/warc/cc
 # For a user with internet and no shared samples: the first WARC of a real Common Crawl dump.
 CC_MANIFEST := https://data.commoncrawl.org/crawl-data/CC-MAIN-2024-22/warc.paths.gz
-OUTPUT ?= out/extract-sample
+OUTPUT ?= out/sample
+RECIPE ?= fineweb
 PYTEST_ARGS ?=
 
 export PYSPARK_PYTHON := $(abspath $(PY))
@@ -43,14 +45,15 @@ lint: install
 
 run: install
 	@if [ -n "$(INPUT)" ]; then \
-	  $(VENV)/bin/webcurate extract --conf conf/extract.yaml --set input="$(INPUT)" --set output="$(OUTPUT)"; \
+	  $(VENV)/bin/webcurate pipeline --recipe $(RECIPE) --set input="$(INPUT)" --set output="$(OUTPUT)"; \
 	elif [ -d "$(SHARED_CC)" ]; then \
-	  $(VENV)/bin/webcurate extract --conf conf/extract.yaml --set input="$(SHARED_CC)" --set output="$(OUTPUT)"; \
+	  $(VENV)/bin/webcurate pipeline --recipe $(RECIPE) --set input="$(SHARED_CC)" --set output="$(OUTPUT)"; \
 	else \
-	  $(VENV)/bin/webcurate extract --conf conf/extract.yaml --set input="$(CC_MANIFEST)" \
-	    --set manifest_base=https://data.commoncrawl.org/ --set max_inputs=1 --set output="$(OUTPUT)"; \
+	  $(VENV)/bin/webcurate pipeline --recipe $(RECIPE) --set input="$(CC_MANIFEST)" \
+	    --set extract.manifest_base=https://data.commoncrawl.org/ --set extract.max_inputs=1 \
+	    --set output="$(OUTPUT)"; \
 	fi
-	@echo "Output: $(abspath $(OUTPUT))/docs (Parquet), errors/, stats.json, config.yaml"
+	@echo "Output: $(abspath $(OUTPUT)): extract/, filter/, dedup/ (each with stats.json), report/"
 
 # The reliability suite, slow scenarios included (S3 outputs, worker exits for every job), then
 # one table: faults injected, jobs finished, documents lost and duplicated, peak memory.
