@@ -17,7 +17,7 @@ export PYSPARK_PYTHON := $(abspath $(PY))
 export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: install test test-all lint run faults bench bench-extract bench-filter bench-dedup bench-quality parity clean
+.PHONY: install chromium test test-all lint run faults bench bench-extract bench-filter bench-dedup bench-quality parity clean
 
 install: $(STAMP)
 
@@ -34,10 +34,21 @@ $(STAMP): setup.py
 	$(PY) -m webcurate.filters.lists fetch
 	@touch $@
 
-test: install
+# The report's tests render the page in Debian's chromium: installed here when missing (as root).
+chromium:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium (the report tests render the page in it)"; \
+	  apt-get install -y -q chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium >/dev/null; } || \
+	    echo "warning: could not install chromium: the report's browser tests will be skipped"; \
+	else \
+	  echo "note: chromium not found: the report's browser tests will be skipped (apt-get install chromium)"; \
+	fi
+
+test: install chromium
 	$(PY) -m pytest tests -m "not slow" $(PYTEST_ARGS)
 
-test-all: install
+test-all: install chromium
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
 lint: install

