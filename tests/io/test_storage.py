@@ -60,13 +60,20 @@ def test_storage_config_fields_carry_help_and_checks():
         build(st.StorageConfig, {"multipart_chunk_mib": 1})
 
 
-def test_clients_are_adaptive_cached_and_unsigned_for_public_buckets():
+def test_clients_are_adaptive_cached_and_unsigned_for_public_buckets(monkeypatch):
+    from webcurate.io import clients
+
     storage = st.StorageConfig(region="us-east-1")
     private = st.s3_client(storage, "my-bucket")
     assert private is st.s3_client(storage, "my-bucket")
     assert private.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 10}
     assert private.meta.config.signature_version is not UNSIGNED
-    assert st.s3_client(storage, "commoncrawl").meta.config.signature_version is UNSIGNED
+    # Common Crawl's S3 API serves signed requests only: signed whenever credentials exist
+    # (the tests' environment has some), unsigned only for a reader without any.
+    assert clients.is_anonymous(storage, "commoncrawl") is False
+    monkeypatch.setattr(clients, "has_aws_credentials", lambda: False)
+    assert clients.is_anonymous(storage, "commoncrawl") is True
+    assert clients.is_anonymous(storage, "my-bucket") is False
     forced = st.s3_client(st.StorageConfig(anonymous=True), "my-bucket")
     assert forced.meta.config.signature_version is UNSIGNED
     signed_cc = st.s3_client(st.StorageConfig(anonymous=False), "commoncrawl")

@@ -39,10 +39,12 @@ def _cached(key: tuple, make):
 
 
 def is_anonymous(storage: StorageConfig, bucket: str | None) -> bool:
-    """Explicit setting, else unsigned only for the known public buckets."""
+    """Explicit setting, else unsigned only for the known public buckets, and for them only
+    without credentials (Common Crawl's S3 API serves signed requests only; a reader without
+    credentials is sent to its HTTPS endpoint instead, see ``commoncrawl_https_base``)."""
     if storage.anonymous is not None:
         return storage.anonymous
-    return bucket in PUBLIC_BUCKETS
+    return bucket in PUBLIC_BUCKETS and not has_aws_credentials()
 
 
 def has_aws_credentials() -> bool:

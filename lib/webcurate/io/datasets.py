@@ -34,6 +34,7 @@ from webcurate.io.s3_parquet import final_name, is_final_name_of, list_parquet_f
 
 _SPARK_PART = re.compile(r"part-(\d+)-.*\.parquet")
 JSONL_INFER_LINES = 1000
+STRAGGLER_GRACE_S = 2.0
 JSONL_BATCH_ROWS = 1024
 
 
@@ -78,6 +79,10 @@ def write_dataset_files(df, dataset_uri: str, file_prefix: str,
         # Spark runs abort() as soon as the job fails, while the tasks it is killing may still
         # finish an upload; once they are gone, sweep the staging prefix again.
         _wait_for_running_stages(df.sparkSession)
+        s3_parquet.clear_staging(dataset_uri, file_prefix, storage)
+        # A killed task's Python worker can finish an upload after the JVM has let its stage
+        # go (seen on a loaded machine): sweep once more after it has had time to notice.
+        time.sleep(STRAGGLER_GRACE_S)
         s3_parquet.clear_staging(dataset_uri, file_prefix, storage)
         raise
     return [u for u in list_dataset_files(dataset_uri, storage)
