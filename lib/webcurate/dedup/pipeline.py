@@ -1,0 +1,254 @@
+"""The dedup job's stages on Spark, in order; every count comes from an aggregation.
+
+1. **ids**: ``doc_id`` must be unique (a repeated one is an InputError); ``node`` is the
+   64-bit ``xxhash64(doc_id)`` used as the graph's vertex id (cheap to shuffle and compare).
+   Two distinct ``doc_id`` s with the same node (expected ~0.03 times in 10^9 documents) are
+   counted and left out of near dedup rather than merged.
+2. **signatures**: one ``mapInArrow`` pass (:mod:`.spark_minhash`) -> exact keys, band keys,
+   shingle sets; persisted, as every later stage reads it.
+3. **url** / **exact**: groups of equal url / exact key, survivor by rule (:mod:`.survivors`).
+4. **banding** -> **components** -> near duplicates (minhash mode), or line dedup (lines mode).
+5. **filtering**: ``duplicates/`` is written, read back, and ``kept/`` is the input minus those
+   ids (plus rewritten texts in lines mode). Nothing is collected to the driver but counts,
+   the cluster-size histogram and the (at most ``MAX_SHARED_NODES``) ids that share a node.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+
+from webcurate.config import ConfigError
+from webcurate.dedup import spark_minhash as sm
+from webcurate.dedup.components import Checkpointer
+from webcurate.dedup.signatures import SignatureSpec
+from webcurate.dedup.survivors import (
+    DUPLICATE_COLUMNS,
+    group_duplicates,
+    newest_rank,
+    rank_column,
+    resolve_survivors,
+)
+from webcurate.documents import read_documents
+from webcurate.io import storage as st
+from webcurate.io.datasets import read_parquet, write_dataset_files
+from webcurate.io.inputs import InputError
+
+MAX_SHARED_NODES = 10_000
+DUPLICATES_DDL = "doc_id string, kind string, cluster_id string, survivor_id string, jaccard double"
+
+
+class StageTimer:
+    """Wall seconds per named stage (a stage may be entered more than once)."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, stage: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = time.perf_counter() - started
+            self.seconds[stage] = round(self.seconds.get(stage, 0.0) + spent, 3)
+
+
+@dataclass
+class Run:
+    """What the stages of one run share."""
+
+    spark: object
+    config: object  # DedupJobConfig
+    plan: object  # DedupPlan
+    checkpoint: Checkpointer
+    timer: StageTimer = field(default_factory=StageTimer)
+    stats: dict = field(default_factory=dict)
+    cached: list = field(default_factory=list)
+
+    def persist(self, df):
+        from pyspark import StorageLevel
+
+        df = df.persist(StorageLevel.MEMORY_AND_DISK)
+        self.cached.append(df)
+        return df
+
+
+def check_doc_ids(base) -> tuple[int, list[int]]:
+    """``(documents, nodes shared by distinct doc_ids)``; the shared nodes are left out of near
+    dedup, and a repeated doc_id fails the job."""
+    from pyspark.sql import functions as F
+
+    per_node = base.groupBy("node").agg(F.count(F.lit(1)).alias("rows"))
+    totals = per_node.agg(F.coalesce(F.sum("rows"), F.lit(0)).alias("documents"),
+                          F.count(F.when(F.col("rows") > 1, 1)).alias("shared")).first()
+    documents = int(totals["documents"])
+    if not totals["shared"]:
+        return documents, []
+    shared = per_node.where(F.col("rows") > 1).limit(MAX_SHARED_NODES + 1)
+    nodes = [row["node"] for row in shared.collect()]
+    ids = (base.where(F.col("node").isin(nodes[:MAX_SHARED_NODES]))
+           .groupBy("node", "doc_id").agg(F.count(F.lit(1)).alias("rows")).collect())
+    repeated = sorted((row["doc_id"], row["rows"]) for row in ids if row["rows"] > 1)
+    if repeated:
+        doc_id, rows = repeated[0]
+        raise InputError(f"doc_id '{doc_id}' occurs {rows} times in the input "
+                         f"({len(repeated)} such ids or more): dedup needs one row per doc_id")
+    return documents, sorted({row["node"] for row in ids})
+
+
+def base_columns(docs, config, steps):
+    """``doc_id, node, rank, [url, url_rank], text``: what the signature stage reads."""
+    from pyspark.sql import functions as F
+
+    survivor = config.survivor
+    columns = [F.col("doc_id"), F.xxhash64("doc_id").alias("node"),
+               rank_column(survivor.rule, survivor.score_column, survivor.date_column,
+                           docs.schema).alias("rank")]
+    if "url" in steps:
+        if "url" not in docs.columns:
+            raise ConfigError("config key 'url_dedup': the input has no 'url' column")
+        columns += [F.col("url").cast("string").alias("url"),
+                    newest_rank(survivor.date_column, docs.schema,
+                                "survivor.date_column").alias("url_rank")]
+    return docs.select(*columns, F.col("text").cast("string").alias("text"))
+
+
+def signature_spec(config, plan) -> SignatureSpec:
+    m = config.minhash
+    near = "near" in plan.steps
+    return SignatureSpec(normalize=config.normalize, ngram=m.ngram, num_perm=m.num_perm,
+                         bands=plan.bands, rows=plan.rows, seed=m.seed, scheme=m.scheme,
+                         shingle_hash=m.shingle_hash, with_bands=near,
+                         with_sets=near and m.verify)
+
+
+def spread_over_cores(spark, df):
+    """``df`` in at least as many partitions as the cluster has cores: a single input file
+    read as one split would otherwise keep one core busy in the signature stage."""
+    cores = spark.sparkContext.defaultParallelism
+    return df.repartition(cores) if df.rdd.getNumPartitions() < cores else df
+
+
+def without(df, duplicates):
+    return df.join(duplicates.select("doc_id"), "doc_id", "left_anti")
+
+
+def group_steps(run: Run, features) -> tuple[list, object]:
+    """URL then exact dedup: ``(duplicate DataFrames, remaining features)``; lazy, their work
+    runs inside the next materialised stage."""
+    from pyspark.sql import functions as F
+
+    found, remaining = [], features
+    if "url" in run.plan.steps:
+        rows = remaining.where(F.col("url").isNotNull()).select(
+            "doc_id", "url", F.col("url_rank").alias("rank"))
+        found.append(group_duplicates(rows, "url", "url"))
+        remaining = without(remaining, found[-1])
+    if "exact" in run.plan.steps:
+        rows = remaining.select("doc_id", "exact_key", "rank")
+        found.append(group_duplicates(rows, "exact_key", "exact"))
+        remaining = without(remaining, found[-1])
+    return found, remaining
+
+
+def _histogram_label(exponent: int) -> str:
+    return "2" if exponent <= 1 else f"{2 ** (exponent - 1) + 1}-{2 ** exponent}"
+
+
+def duplicate_stats(written) -> dict:
+    """Counts by kind, clusters (kept documents with duplicates) and their size histogram
+    (a cluster is the survivor plus the documents removed in its favour), from aggregations."""
+    from pyspark.sql import functions as F
+
+    by_kind = {row["kind"]: row["n"] for row in
+               written.groupBy("kind").agg(F.count(F.lit(1)).alias("n")).collect()}
+    sizes = (written.where(F.col("survivor_id").isNotNull()).groupBy("survivor_id")
+             .agg((F.count(F.lit(1)) + 1).alias("size")))
+    bins = (sizes.groupBy(F.ceil(F.log2("size")).cast("int").alias("exponent"))
+            .agg(F.count(F.lit(1)).alias("clusters"), F.max("size").alias("largest"))
+            .orderBy("exponent").collect())
+    return {
+        "url_duplicates": int(by_kind.get("url", 0)),
+        "exact_duplicates": int(by_kind.get("exact", 0)),
+        "near_duplicates": int(by_kind.get("near", 0)),
+        "too_short_after_lines": int(by_kind.get("too_short_after_lines", 0)),
+        "clusters": sum(int(row["clusters"]) for row in bins),
+        "largest_cluster": max((int(row["largest"]) for row in bins), default=0),
+        "cluster_size_histogram": {_histogram_label(row["exponent"]): int(row["clusters"])
+                                   for row in bins},
+    }
+
+
+def write_outputs(run: Run, docs, duplicates, dataset_uri: str, file_prefix: str,
+                  rewrites=None) -> dict:
+    """``duplicates/`` first, then ``kept/`` = input minus those ids (texts rewritten in lines
+    mode); returns the duplicate stats."""
+    from webcurate.dedup.lines import apply_rewrites
+
+    storage = run.config.storage
+    with run.timer("filtering"):
+        files = write_dataset_files(duplicates.select(*DUPLICATE_COLUMNS),
+                                    st.join_uri(dataset_uri, "duplicates"), file_prefix, storage)
+        written = read_parquet(run.spark, files, storage)
+        kept = without(docs, written)
+        if rewrites is not None:
+            kept = apply_rewrites(kept, rewrites, docs.columns)
+        write_dataset_files(kept.select(*docs.columns), st.join_uri(dataset_uri, "kept"),
+                            file_prefix, storage)
+    return duplicate_stats(written)
+
+
+def _stages(run: Run, base, shared_nodes: list[int]):
+    """All dedup steps of the plan: ``(duplicate DataFrames, rewrites or None)``."""
+    from webcurate.dedup.lines import line_dedup
+    from webcurate.dedup.near import near_duplicates
+
+    steps = run.plan.steps
+    found, rewrites = [], None
+    remaining = base.drop("text")
+    if {"url", "exact", "near"} & set(steps):
+        spread = spread_over_cores(run.spark, base)
+        features = run.persist(sm.doc_features(spread, signature_spec(run.config, run.plan)))
+        with run.timer("signatures"):
+            features.count()
+        found, remaining = group_steps(run, features)
+        if "near" in steps:
+            found.append(near_duplicates(run, remaining, shared_nodes))
+    if "lines" in steps:
+        rewrites, short = line_dedup(run, base.join(remaining.select("doc_id"), "doc_id",
+                                                    "left_semi"))
+        found.append(short)
+    return found, rewrites
+
+
+def produce(spark, config, plan, dataset_uri: str, file_prefix: str,
+            checkpoint_dir: str | None) -> dict:
+    """Run the plan and write ``kept/`` and ``duplicates/`` under ``dataset_uri``; the stats."""
+    from webcurate.jobs.dedup import minhash_summary
+
+    owns = checkpoint_dir is not None and checkpoint_dir != config.components.checkpoint_dir
+    run = Run(spark, config, plan, Checkpointer(spark, checkpoint_dir, owns_directory=owns))
+    try:
+        docs = read_documents(spark, list(config.input), config.storage)
+        base = base_columns(docs, config, plan.steps)  # a missing column fails here, at once
+        with run.timer("ids"):
+            documents_in, shared_nodes = check_doc_ids(base.select("doc_id", "node"))
+        found, rewrites = _stages(run, base, shared_nodes)
+        duplicates = (resolve_survivors(found) if found
+                      else spark.createDataFrame([], DUPLICATES_DDL))
+        counts = write_outputs(run, docs, duplicates, dataset_uri, file_prefix, rewrites)
+    finally:
+        for df in run.cached:
+            df.unpersist()
+        run.checkpoint.close()
+    removed = sum(counts[k] for k in ("url_duplicates", "exact_duplicates", "near_duplicates",
+                                      "too_short_after_lines"))
+    stats = {"mode": config.mode, "steps": list(plan.steps), "documents_in": documents_in,
+             **counts, "documents_kept": documents_in - removed, "node_id_collisions":
+             len(shared_nodes), **run.stats}
+    if "near" in plan.steps:
+        stats["minhash"] = minhash_summary(config, plan)
+    stats["seconds"] = run.timer.seconds
+    return stats

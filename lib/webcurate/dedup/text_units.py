@@ -1,0 +1,101 @@
+"""Lines and paragraphs as dedup units (C4's line dedup, CCNet's paragraph hashes).
+
+C4 (Raffel et al. 2020, TFDS ``c4_utils.dedupe_lines``) keeps each line in one document only;
+CCNet (Wenzek et al. 2020, ``cc_net/dedup.py``) hashes each normalised line of WET text (its
+"paragraphs") and removes the ones seen before. Here a unit is a line (split after each ``\\n``)
+or a paragraph (split after each run of blank lines); it keeps its terminator, so removing
+units and joining the rest leaves the other lines byte for byte as they were.
+
+A unit's key is the 16-byte BLAKE2b of its normalised words (:mod:`.normalize`); a unit that
+normalises to nothing (a blank line, a line of dashes) has no key and is never removed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pyarrow as pa
+
+from webcurate.dedup.hashing import digest128
+from webcurate.dedup.normalize import split_words
+from webcurate.dedup.settings import NormalizeSettings
+
+_PARAGRAPH_END = re.compile(r"\n(?:[ \t\r\f\v]*\n)+")
+
+
+def split_units(text: str, unit: str) -> list[str]:
+    """The units of ``text`` with their terminators; ``"".join(units) == text``."""
+    if not text:
+        return []
+    if unit == "line":
+        parts = text.split("\n")
+        return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    if unit == "paragraph":
+        return _split_after(text, _PARAGRAPH_END.finditer(text))
+    raise ValueError(f"unknown unit {unit!r}")
+
+
+def _split_after(text: str, matches: Iterable[re.Match]) -> list[str]:
+    units, start = [], 0
+    for match in matches:
+        units.append(text[start:match.end()])
+        start = match.end()
+    if start < len(text):
+        units.append(text[start:])
+    return units
+
+
+def unit_keys(units: list[str], settings: NormalizeSettings) -> list[bytes | None]:
+    """The key of every unit (None for units with no words after normalisation)."""
+    words = split_words(pa.array(units, type=pa.large_string()), settings)
+    keys: list[bytes | None] = []
+    for i in range(len(units)):
+        start, stop = words.offsets[i], words.offsets[i + 1]
+        keys.append(digest128(words.hashes[start:stop].tobytes()) if stop > start else None)
+    return keys
+
+
+def batch_unit_keys(texts: list[str | None], unit: str,
+                    settings: NormalizeSettings) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
+    """``(document index, unit index, key)`` of every keyed unit of a batch of texts."""
+    doc_index, unit_index, units = [], [], []
+    for i, text in enumerate(texts):
+        for j, piece in enumerate(split_units(text or "", unit)):
+            doc_index.append(i)
+            unit_index.append(j)
+            units.append(piece)
+    keys = unit_keys(units, settings)
+    keyed = [k for k, key in enumerate(keys) if key is not None]
+    return (np.array(doc_index, dtype=np.int64)[keyed], np.array(unit_index, dtype=np.int32)[keyed],
+            [keys[k] for k in keyed])
+
+
+def remove_units(text: str, unit: str, removed: Iterable[int]) -> str:
+    """``text`` without the units whose indices are in ``removed``."""
+    removed = set(removed)
+    return "".join(piece for j, piece in enumerate(split_units(text, unit)) if j not in removed)
+
+
+def word_count(text: str) -> int:
+    """Words as whitespace-separated tokens (the document length re-checked after dedup)."""
+    return len(text.split())
+
+
+def reference_unit_dedup(docs: dict[str, str], unit: str, policy: str,
+                         settings: NormalizeSettings) -> dict[str, str]:
+    """Single-process statement of the rule, for tests: documents in ``doc_id`` order, units
+    in text order; ``keep_first`` keeps a key's first occurrence, ``drop_all`` removes every
+    occurrence of a key that occurs more than once."""
+    occurrences: dict[bytes, list[tuple[str, int]]] = {}
+    for doc_id in sorted(docs):
+        for j, key in enumerate(unit_keys(split_units(docs[doc_id], unit), settings)):
+            if key is not None:
+                occurrences.setdefault(key, []).append((doc_id, j))
+    removed: dict[str, set[int]] = {doc_id: set() for doc_id in docs}
+    for places in occurrences.values():
+        if len(places) > 1:
+            for doc_id, j in places[1:] if policy == "keep_first" else places:
+                removed[doc_id].add(j)
+    return {doc_id: remove_units(text, unit, removed[doc_id]) for doc_id, text in docs.items()}
