@@ -17,7 +17,7 @@ export PYSPARK_PYTHON := $(abspath $(PY))
 export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: install chromium test test-all lint run faults bench bench-extract bench-filter bench-dedup bench-quality parity clean
+.PHONY: install chromium dist test test-all lint run faults bench bench-extract bench-filter bench-dedup bench-quality parity clean
 
 install: $(STAMP)
 
@@ -52,7 +52,7 @@ test-all: install chromium
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/ruff check lib jobs tests
+	$(VENV)/bin/ruff check lib jobs tests tools
 
 run: install
 	@if [ -n "$(INPUT)" ]; then \
@@ -65,6 +65,12 @@ run: install
 	    --set output="$(OUTPUT)"; \
 	fi
 	@echo "Output: $(abspath $(OUTPUT)): extract/, filter/, dedup/ (each with stats.json), report/"
+
+# What spark-submit needs on a cluster, in dist/ (conf/cluster/README.md): the wheel and a packed
+# virtualenv. Its bin/python links to $(PYTHON): give the nodes' interpreter, e.g.
+# make dist PYTHON=/usr/bin/python3.11
+dist:
+	PYTHON=$(PYTHON) bash tools/build_dist.sh
 
 # The reliability suite, slow scenarios included (S3 outputs, worker exits for every job), then
 # one table: faults injected, jobs finished, documents lost and duplicated, peak memory.
