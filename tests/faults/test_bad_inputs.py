@@ -18,8 +18,11 @@ from webcurate.cli import run_job
 pytestmark = pytest.mark.spark
 
 ROOT = Path(__file__).resolve().parents[2]
-#: A worker streams: it must never come near the size of the bomb (512 MiB of page).
-MAX_WORKER_RSS_MIB = 400
+#: No input may make a worker hold more than this (the bomb alone is 512 MiB of page).
+MAX_WORKER_RSS_MIB = 1024
+#: Over what the same process needs for a small good file: a worker that held the bomb's page
+#: would need at least 512 MiB more (the baseline itself varies with the machine, 80-450 MiB).
+MAX_RSS_OVER_BASELINE_MIB = 256
 
 _MEASURE = """
 import json, resource, sys
@@ -38,7 +41,16 @@ def bad_inputs(tmp_path_factory, shared_data):
 
 
 def peak_memory(path: Path) -> dict:
-    """The per-file core on one input in a fresh process: its documents and peak RSS."""
+    """The per-file core on one input in a fresh process: its documents and peak RSS (the lower
+    of two runs when the first is high: noise only ever adds memory, the input's need stays)."""
+    first = _peak_memory_once(path)
+    if first["peak_mib"] < 200:
+        return first
+    second = _peak_memory_once(path)
+    return min(first, second, key=lambda m: m["peak_mib"])
+
+
+def _peak_memory_once(path: Path) -> dict:
     done = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], check=True, timeout=300,
                           capture_output=True, text=True, cwd=ROOT,
                           env={"PYTHONPATH": str(ROOT / "lib"), "PATH": "/usr/bin:/bin"})
@@ -55,6 +67,7 @@ def test_every_bad_input_is_recorded_and_good_records_survive(spark, bad_inputs,
     errors = ds.dataset(str(out / "errors"), format="parquet").to_table().to_pylist()
     stats = json.loads((out / "stats.json").read_text())
     assert stats["files"] == len(bad_inputs)
+    baseline = peak_memory(next(b.path for b in bad_inputs if b.name == "good file"))["peak_mib"]
     for bad in bad_inputs:
         source = str(bad.path)
         mine = [d for d in docs if d["source_file"] == source]
@@ -67,6 +80,8 @@ def test_every_bad_input_is_recorded_and_good_records_survive(spark, bad_inputs,
         measured = peak_memory(bad.path)
         assert measured["docs"] == len(mine)  # the job lost nothing the core extracted
         assert measured["peak_mib"] < MAX_WORKER_RSS_MIB, (bad.name, measured)
+        assert measured["peak_mib"] < baseline + MAX_RSS_OVER_BASELINE_MIB, (bad.name, measured,
+                                                                            baseline)
         record_figure(scenario=f"bad input: {bad.name}", job="extract", faults_injected=1,
                       finished="yes", docs_lost=0, docs_duplicated=0,
                       peak_mib=measured["peak_mib"])
