@@ -3,8 +3,9 @@
 Two runs pointed at the same prefix would interleave their commits (and their sweeps would delete
 each other's uncommitted files). A run therefore takes the lease before it writes anything:
 
-- it is created exclusively (``O_EXCL`` on a local disk; ``If-None-Match: *`` on S3, which S3
-  and S3-compatible stores answer with 412 when the object exists);
+- it is created exclusively (a hard link of a complete file on a local disk, so no reader sees
+  it empty; ``If-None-Match: *`` on S3, which S3 and S3-compatible stores answer with 412 when
+  the object exists);
 - its holder renews it every ``heartbeat_s`` (on S3 with ``If-Match`` on its own ETag, so a
   lease taken over meanwhile is noticed, never overwritten);
 - a lease not renewed for ``ttl_s`` belongs to a dead run (a killed driver cannot release it)
@@ -70,12 +71,15 @@ class OutputLock:
             return True
         st.makedirs(self.output)
         path = st.split_uri(self.uri)[2]
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        partial = f"{path}.{self.owner.replace(':', '-')}"
+        with open(partial, "wb") as f:
+            f.write(self._payload())
+        try:  # a hard link appears whole or not at all: no reader sees an empty lease
+            os.link(partial, path)
         except FileExistsError:
             return False
-        with os.fdopen(fd, "wb") as f:
-            f.write(self._payload())
+        finally:
+            os.unlink(partial)
         return True
 
     def _read(self) -> tuple[dict | None, str | None]:
@@ -88,13 +92,17 @@ class OutputLock:
             body = st.s3_client(self.storage, bucket).get_object(
                 Bucket=bucket, Key=key, IfMatch=head["ETag"])["Body"].read()
             return json.loads(body), head["ETag"]
+        path = st.split_uri(self.uri)[2]
         try:
-            with open(st.split_uri(self.uri)[2], "rb") as f:
-                return json.loads(f.read() or b"{}"), None
+            with open(path, "rb") as f:
+                return json.loads(f.read()), None
         except FileNotFoundError:
             return None, None
-        except ValueError:  # a lease half-written by a killed run: treat it as expired
-            return {"owner": "?", "heartbeat": 0, "ttl_s": 0}, None
+        except ValueError:  # unreadable lease: it ages from its file time, never from zero
+            try:
+                return {"owner": "?", "heartbeat": os.stat(path).st_mtime}, None
+            except FileNotFoundError:
+                return None, None
 
     def _replace(self, etag: str | None) -> bool:
         """Overwrite the lease we hold (or take an expired one); False if it changed hands."""

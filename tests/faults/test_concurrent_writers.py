@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 
@@ -44,6 +45,22 @@ def test_a_held_lease_refuses_a_second_holder_and_an_expired_one_is_taken_over(p
     time.sleep(0.8)
     taker = OutputLock(uri, s3_server.storage).acquire()
     taker.release()
+
+
+def test_an_unreadable_local_lease_ages_from_its_file_time_not_from_zero(tmp_path, s3_server):
+    """A lease caught mid-write (or half-written by a killed run) is live until its file is
+    older than the ttl; reading it as expired let two runs hold one output."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / LOCK_NAME).write_bytes(b"")
+    with pytest.raises(OutputLocked):
+        OutputLock(str(out), s3_server.storage).acquire()
+    old = time.time() - 2 * OutputLock(str(out), s3_server.storage).ttl_s
+    os.utime(out / LOCK_NAME, (old, old))
+    taker = OutputLock(str(out), s3_server.storage).acquire()
+    assert json.loads((out / LOCK_NAME).read_text())["owner"] == taker.owner
+    taker.release()
+    assert not (out / LOCK_NAME).exists()
 
 
 def test_a_second_job_on_a_busy_output_fails_with_one_line_and_touches_nothing(
