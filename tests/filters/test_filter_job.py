@@ -66,14 +66,15 @@ CHAIN = "filters=gopher_repetition,gopher_quality,c4,fineweb"
 def chain_output(spark, shared_data, tmp_path_factory) -> Path:
     """The four-filter chain over the 697 real documents, run once for this module."""
     out = tmp_path_factory.mktemp("chain") / "out"
-    assert run_filter(spark, f"input={shared_data / CC_DOCS}", f"output={out}", CHAIN) == 0
+    assert run_filter(spark, f"input={shared_data / CC_DOCS}", f"output={out}", CHAIN,
+                      "measure_after_reject=true") == 0
     return out
 
 
 def test_a_chain_on_real_documents_matches_the_pure_functions(chain_output, shared_data):
     out = chain_output
 
-    expected = expected_outcomes(shared_data, [CHAIN])
+    expected = expected_outcomes(shared_data, [CHAIN, "measure_after_reject=true"])
     assert by_id(out) == expected  # decisions, reasons, and text (C4's line removal on kept)
 
     stats = json.loads((out / "stats.json").read_text())
@@ -103,13 +104,25 @@ def test_annotated_redecision_equals_a_fresh_run_with_the_new_thresholds(
     retuned = ["settings.gopher_quality.min_alpha_words_frac=0.5",
                "settings.c4.min_sentences=2", "settings.fineweb.max_short_line_ratio=0.9"]
     assert run_filter(spark, f"input={first}", f"output={again}", CHAIN, "annotated=true",
-                      *retuned) == 0
+                      "measure_after_reject=true", *retuned) == 0
     assert run_filter(spark, f"input={shared_data / CC_DOCS}", f"output={fresh}", CHAIN,
                       *retuned) == 0
 
     redecided, recomputed = by_id(again), by_id(fresh)
     assert redecided == recomputed
     assert redecided != by_id(first)  # the new thresholds did change decisions
+
+
+def test_annotated_input_without_every_signal_is_refused_at_start(spark, shared_data, tmp_path,
+                                                                  capsys):
+    first = tmp_path / "first"
+    assert run_filter(spark, f"input={shared_data / CC_DOCS}", f"output={first}",
+                      "filters=gopher_quality,fineweb") == 0  # stops at the first rejection
+    capsys.readouterr()
+    assert run_filter(spark, f"input={first}", f"output={tmp_path / 'again'}",
+                      "filters=gopher_quality,fineweb", "annotated=true") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "measure_after_reject" in err[0]
 
 
 def test_rerun_is_idempotent_and_another_run_on_the_same_output_is_refused(

@@ -1,9 +1,10 @@
 """A chain of registered filters over one document: annotate every signal, then decide.
 
-Datatrove stops at the first filter that rejects; here, by default, every filter still measures
-its signals on a rejected document (``measure_after_reject``), on the text as it would have
-reached it, so that any threshold of any filter can later be re-tuned from the stored signal
-columns alone (:func:`redecide`) and give exactly what a fresh run with the new thresholds gives.
+Like datatrove, the filter job stops at the first filter that rejects; with
+``measure_after_reject`` every filter still measures its signals on a rejected document, on the
+text as it would have reached it, so that any threshold of any filter can later be re-tuned from
+the stored signal columns alone (:func:`redecide`) and give exactly what a fresh run with the new
+thresholds gives. (The pure function's own default is to measure everything.)
 The first rejecting filter names the document's ``filter`` and ``reason``.
 """
 

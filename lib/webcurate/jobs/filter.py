@@ -50,8 +50,9 @@ class FilterJobConfig:
         False, help="re-decide from the signal columns of an earlier run's output (no text "
                     "recomputation); the input must hold the chain's signals")
     measure_after_reject: bool = option(
-        True, help="measure every filter's signals even after an earlier filter rejected, so "
-                   "any threshold can be re-tuned with annotated: true later")
+        False, help="measure every filter's signals even after an earlier filter rejected (about "
+                    "2x the work), so that any threshold can be re-tuned with annotated: true; "
+                    "false stops at the first rejection, as datatrove does")
     partitions: int | None = option(
         None, min=1, help="tasks the documents are spread over (default: 2 per core, or the "
                           "input's partitions if more)")
@@ -86,7 +87,26 @@ def preflight_filter(config: FilterJobConfig) -> None:
             raise InputError(f"no document files in {config.input}")
     except InputError as err:
         raise ConfigError(f"config key 'input': {err}") from None
+    if config.annotated:
+        check_annotated_input(config)
     check_filter_lists(config)
+
+
+def check_annotated_input(config: FilterJobConfig) -> None:
+    """Re-deciding needs every signal: an input filtered without ``measure_after_reject`` lacks
+    the signals of the filters after each rejection, so it is refused (one line), not guessed."""
+    import yaml
+
+    for spec in config.input:
+        saved = st.join_uri(spec, "config.yaml")
+        if not st.exists(saved, config.storage):
+            continue
+        earlier = yaml.safe_load(st.read_bytes(saved, config.storage)) or {}
+        if earlier.get("measure_after_reject") is False:
+            raise ConfigError(
+                f"config key 'annotated': {spec} was filtered with measure_after_reject: false, "
+                f"so filters after a rejection measured nothing; filter it again with "
+                f"measure_after_reject: true to re-tune thresholds from its signals")
 
 
 def check_filter_lists(config: FilterJobConfig) -> None:
