@@ -43,9 +43,10 @@ def _optional(batch: pa.RecordBatch, name: str) -> list:
     return [None] * batch.num_rows
 
 
-def _documents(batch: pa.RecordBatch) -> list[Document]:
+def _documents(batch: pa.RecordBatch, texts: list | None = None) -> list[Document]:
+    texts = _optional(batch, "text") if texts is None else texts
     return [Document(text or "", url, language, score) for text, url, language, score in zip(
-        _optional(batch, "text"), _optional(batch, "url"), _optional(batch, "language"),
+        texts, _optional(batch, "url"), _optional(batch, "language"),
         _optional(batch, "language_score"), strict=True)]
 
 
@@ -70,12 +71,14 @@ def annotate_batches(batches: Iterator[pa.RecordBatch], plan_json: str,
     """Run the chain on every row: kept rows carry the edited text, rejected rows the original."""
     steps = steps_for(plan_json, storage)
     for batch in batches:
-        outcomes = [run_chain(doc, steps, measure_after_reject) for doc in _documents(batch)]
         originals = _optional(batch, "text")
+        outcomes = [run_chain(doc, steps, measure_after_reject)
+                    for doc in _documents(batch, originals)]
         texts = [o.text if o.filter is None else original
                  for o, original in zip(outcomes, originals, strict=True)]
         string = batch.schema.field("text").type
-        columns = [pa.array(texts, string) if name == "text" else batch.column(name)
+        edited = any(t is not o for t, o in zip(texts, originals, strict=True))
+        columns = [pa.array(texts, string) if name == "text" and edited else batch.column(name)
                    for name in batch.schema.names]
         filters = [o.filter for o in outcomes]
         columns += _signal_arrays([o.signals for o in outcomes], steps)
@@ -98,7 +101,7 @@ def redecide_batches(batches: Iterator[pa.RecordBatch], plan_json: str,
         decisions = [redecide({name: stored[name][i] for name in names}, steps)
                      for i in range(batch.num_rows)]
         texts = batch.column("text").to_pylist()
-        docs = _documents(batch)
+        docs = _documents(batch, list(texts))
         for i, ((new_filter, _), old_reason) in enumerate(zip(decisions, old_reasons, strict=True)):
             if new_filter is None and old_reason is not None:
                 texts[i] = edited_text(docs[i], steps)

@@ -99,14 +99,16 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def fineweb_signals(text: str, config: FineWebQualityConfig) -> Signals:
-    """Every value the FineWeb rules compare (``None`` where undefined, e.g. no lines)."""
+def fineweb_signals(text: str, config: FineWebQualityConfig,
+                    words: list[str] | None = None) -> Signals:
+    """Every value the FineWeb rules compare (``None`` where undefined, e.g. no lines).
+    ``words``: ``split_words(text)`` if the caller already has it (a chain splits once)."""
     lines = non_blank_lines(text)
     if not lines:
         return {"fineweb_lines": 0, "fineweb_line_punct_ratio": None,
                 "fineweb_short_line_ratio": None, "fineweb_dup_line_char_ratio": None,
                 "fineweb_newlines_per_word": None}
-    n_words = len(split_words(text, config.language))
+    n_words = len(split_words(text, config.language) if words is None else words)
     return {
         "fineweb_lines": len(lines),
         "fineweb_line_punct_ratio": line_punct_ratio(lines),
@@ -137,9 +139,10 @@ def fineweb_decision(signals: Signals, config: FineWebQualityConfig) -> str | No
     return None
 
 
-def fineweb_quality(text: str, config: FineWebQualityConfig | None = None) -> Verdict:
+def fineweb_quality(text: str, config: FineWebQualityConfig | None = None,
+                    words: list[str] | None = None) -> Verdict:
     """Keep or reject ``text`` by FineWeb's quality rules, with every measured signal."""
     config = config or FineWebQualityConfig()
-    signals = fineweb_signals(text, config)
+    signals = fineweb_signals(text, config, words)
     reason = fineweb_decision(signals, config)
     return Verdict.rejected(reason, signals) if reason else Verdict.kept(signals)

@@ -94,7 +94,7 @@ def _c4(doc: Document, config, _resources):
 
 
 def _fineweb(doc: Document, config, _resources):
-    return None, fineweb.fineweb_quality(doc.text, config)
+    return None, fineweb.fineweb_quality(doc.text, config, doc.words)
 
 
 _PROBE = "Probe text, with words.\n\nAnd a second paragraph of several more words here."
