@@ -4,7 +4,7 @@ Run a job with its event log on, then read it:
 
     webcurate dedup ... --set 'spark.conf={"spark.eventLog.enabled": "true",
                                            "spark.eventLog.dir": "/tmp/events"}'
-    python tools/shuffle_sizes.py /tmp/events/local-1234...
+    python tools/shuffle_sizes.py /tmp/events/eventlog_v2_local-1234...
 
 Prints one line per completed stage (its name, tasks, input, output, shuffle write and read
 bytes) and the totals, or ``--json`` for the same as one JSON object.
@@ -13,9 +13,11 @@ bytes) and the totals, or ``--json`` for the same as one JSON object.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 FIELDS = ("input", "output", "shuffle_write", "shuffle_read")
 
@@ -48,11 +50,25 @@ def totals(rows: list[dict]) -> dict:
     return {field: sum(r[field] for r in rows) for field in FIELDS}
 
 
+def event_files(path: str) -> list[Path]:
+    """A log file, or a rolling log folder (``eventlog_v2_*``: its ``events_N_*`` in order)."""
+    folder = Path(path)
+    if not folder.is_dir():
+        return [folder]
+    files = [p for p in folder.iterdir() if p.name.startswith("events_")]
+    return sorted(files, key=lambda p: int(p.name.split("_")[1]))
+
+
 def read_events(path: str) -> Iterator[dict]:
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield json.loads(line)
+    """Events from plain or compressed logs (Spark 4 writes ``.zstd`` by default)."""
+    import pyarrow as pa
+
+    for file in event_files(path):
+        codec = {".zstd": "zstd", ".lz4": "lz4", ".snappy": "snappy"}.get(file.suffix)
+        with pa.input_stream(str(file), compression=codec) as raw:
+            for line in io.TextIOWrapper(raw, encoding="utf-8"):
+                if line.strip():
+                    yield json.loads(line)
 
 
 def _mib(n: int) -> str:
@@ -74,7 +90,7 @@ def format_table(rows: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("event_log", help="one application's event log file")
+    parser.add_argument("event_log", help="one application's event log (file or folder)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
     rows = stage_metrics(read_events(args.event_log))
