@@ -24,7 +24,7 @@ datatrove also has. The decisions of the sides are compared document by document
 (:mod:`tests.bench.filter_report`), so speed never hides a fidelity loss.
 
 Usage: ``python -m tests.bench.bench_filter --datatrove-python .venv-datatrove/bin/python
-[--docs 5000] [--sides ...] [--recipe fineweb | --filters a,b] [--set KEY=VALUE]``
+[--docs 20000] [--sides ...] [--recipe fineweb | --filters a,b] [--set KEY=VALUE]``
 (``run_bench.sh filter`` passes the first option). Results: ``.bench/filter/results.json``.
 """
 
@@ -167,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", nargs="?", choices=("run", "chain"), default="run",
                         help="run: every side and the table; chain: (internal) one chain run")
     parser.add_argument("--datatrove-python", help="python of .venv-datatrove")
-    parser.add_argument("--docs", type=int, default=5000, help="documents in the corpus")
+    parser.add_argument("--docs", type=int, default=20000,
+                        help="documents in the corpus (the Spark job's ~7.5 s fixed cost needs a "
+                             "few ten thousand to amortise; 5,000 shows mostly JVM start)")
     parser.add_argument("--seed", type=int, default=0, help="order of the corpus")
     parser.add_argument("--sides", default=",".join(DEFAULT_SIDES),
                         help=f"comma list of {', '.join(SIDES)}")
