@@ -51,3 +51,35 @@ def test_unknown_format_and_missing_text_are_clear_errors(spark, tmp_path):
     (tmp_path / "c.jsonl").write_text(json.dumps({"body": "x"}) + "\n")
     with pytest.raises(InputError, match="no 'text' column"):
         read_documents(spark, str(tmp_path / "c.jsonl"), StorageConfig())
+
+
+def test_a_scan_asked_for_more_splits_spreads_small_files_without_a_shuffle(spark, shared_data,
+                                                                          tmp_path):
+    """Spark packs small files into as many splits as cores; the filter job asks for 2 x cores
+    so that it need not shuffle the text to use them (``webcurate.spark.scan_at_least``)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from webcurate.spark import scan_at_least
+
+    with gzip.open(shared_data / DOLMA_697, "rt") as f:
+        texts = [json.loads(line)["text"] for line in f]
+    for i in range(8):
+        pq.write_table(pa.table({"text": texts[i::8]}), tmp_path / f"part-{i}.parquet")
+    key = "spark.sql.files.minPartitionNum"
+
+    def splits() -> int:
+        return read_documents(spark, str(tmp_path), StorageConfig()).rdd.getNumPartitions()
+
+    packed = splits()
+    with scan_at_least(spark, 8):
+        spread = splits()
+        assert spark.conf.get(key) == "8"
+    assert packed < 8 <= spread
+    assert spark.conf.get(key, None) is None  # restored
+    spark.conf.set(key, "3")  # a user's own setting wins
+    try:
+        with scan_at_least(spark, 8):
+            assert spark.conf.get(key) == "3"
+    finally:
+        spark.conf.unset(key)

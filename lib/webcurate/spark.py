@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from webcurate.config import option
@@ -84,3 +85,24 @@ def get_spark(config: SparkConfig | None = None, app_suffix: str = ""):
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(config.log_level)
     return spark
+
+
+@contextmanager
+def scan_at_least(spark, partitions: int | None):
+    """Let Spark's file scan plan at least ``partitions`` splits while the block runs.
+
+    Spark packs small files into splits sized for ``spark.sql.files.minPartitionNum`` (by default
+    the core count), so 16 files of 19 MB became 3 tasks on 2 cores and a job had to shuffle all
+    the text to use its cores. Asking the scan for more splits spreads whole files without a
+    shuffle. ``None`` leaves the setting alone; so does a value the user set in ``spark.conf``.
+    """
+    key = "spark.sql.files.minPartitionNum"
+    before = spark.conf.get(key, None)
+    if partitions is None or before is not None:
+        yield
+        return
+    spark.conf.set(key, str(partitions))
+    try:
+        yield
+    finally:
+        spark.conf.unset(key)

@@ -27,7 +27,7 @@ from webcurate.io.inputs import InputError, resolve_inputs
 from webcurate.io.routed import write_routed_datasets
 from webcurate.io.storage import StorageConfig
 from webcurate.jobs.common import JobResult, commit_run, run_id_for
-from webcurate.spark import SparkConfig
+from webcurate.spark import SparkConfig, scan_at_least
 
 KEPT = "kept"
 REJECTED = "rejected"
@@ -149,10 +149,14 @@ def dataset_names(config: FilterJobConfig) -> list[str]:
     return names
 
 
+def wanted_tasks(spark, config: FilterJobConfig) -> int:
+    return config.partitions or 2 * spark.sparkContext.defaultParallelism
+
+
 def _spread(spark, df, config: FilterJobConfig):
     """Enough tasks for every core: few large input files would otherwise leave cores idle.
     Hash partitioning by doc_id keeps the split deterministic across reruns and retries."""
-    wanted = config.partitions or 2 * spark.sparkContext.defaultParallelism
+    wanted = wanted_tasks(spark, config)
     if df.rdd.getNumPartitions() >= wanted and not config.partitions:
         return df
     return df.repartition(wanted, "doc_id")
@@ -211,17 +215,23 @@ def run_filter(spark, config: FilterJobConfig) -> JobResult:
     run_id = run_id_for(files, json.loads(json.dumps(settings, default=str)))
 
     def produce(file_prefix: str) -> dict:
-        docs = read_documents(spark, files, config.storage)
-        if config.annotated:
-            chain_spark.check_annotated(docs.columns, config.filters)
-            routed = chain_spark.redecide_frame(_spread(spark, docs, config), chain_plan(config),
-                                                ROUTE_COLUMN, config.storage)
-        else:
-            routed = chain_spark.annotate_frame(_spread(spark, docs, config), chain_plan(config),
-                                                config.measure_after_reject, ROUTE_COLUMN,
-                                                config.storage)
-        write_routed_datasets(routed, ROUTE_COLUMN, routes_for(config), file_prefix,
-                              config.storage)
+        # One whole file or more per task when there are enough files: no shuffle of the text
+        # (with 2 cores, 16 files of 19 MB took 248 s through a repartition, 186 s without).
+        wanted = wanted_tasks(spark, config)
+        with scan_at_least(spark, wanted if len(files) >= wanted else None):
+            docs = read_documents(spark, files, config.storage)
+            if config.annotated:
+                chain_spark.check_annotated(docs.columns, config.filters)
+                routed = chain_spark.redecide_frame(_spread(spark, docs, config),
+                                                    chain_plan(config), ROUTE_COLUMN,
+                                                    config.storage)
+            else:
+                routed = chain_spark.annotate_frame(_spread(spark, docs, config),
+                                                    chain_plan(config),
+                                                    config.measure_after_reject, ROUTE_COLUMN,
+                                                    config.storage)
+            write_routed_datasets(routed, ROUTE_COLUMN, routes_for(config), file_prefix,
+                                  config.storage)
         return {**count_output(spark, config), "filters": list(config.filters),
                 "annotated": config.annotated}
 
