@@ -176,4 +176,4 @@ def c4_badwords(text: str, language: str | None, config: C4BadWordsConfig,
     """Keep or reject ``text`` by the bad-words list of ``language``, with its signals."""
     signals = c4_badwords_signals(text, language, config, resources)
     reason = c4_badwords_decision(signals, config)
-    return Verdict.rejected(reason, signals) if reason else Verdict.kept(signals)
+    return Verdict.decided(reason, signals)

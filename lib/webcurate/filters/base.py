@@ -28,3 +28,8 @@ class Verdict:
     @staticmethod
     def rejected(reason: str, signals: Signals) -> Verdict:
         return Verdict(False, reason, signals)
+
+    @staticmethod
+    def decided(reason: str | None, signals: Signals) -> Verdict:
+        """Kept when no rule failed (``reason`` is None), else rejected for ``reason``."""
+        return Verdict(reason is None, reason, signals)

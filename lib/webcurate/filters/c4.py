@@ -221,12 +221,12 @@ def c4_quality(text: str, config: C4QualityConfig = C4_PAPER) -> Verdict:
     """
     _, signals = _measure(text, config)
     reason = c4_decision(signals, config)
-    return Verdict.rejected(reason, signals) if reason else Verdict.kept(signals)
+    return Verdict.decided(reason, signals)
 
 
 def c4_filter(text: str, config: C4QualityConfig = C4_PAPER) -> tuple[str, Verdict]:
     """Transform and decision in one scan: (the cleaned text, the verdict), as a chain runs C4."""
     kept, signals = _measure(text, config)
     reason = c4_decision(signals, config)
-    verdict = Verdict.rejected(reason, signals) if reason else Verdict.kept(signals)
+    verdict = Verdict.decided(reason, signals)
     return "\n".join(kept).strip(), verdict

@@ -145,4 +145,4 @@ def fineweb_quality(text: str, config: FineWebQualityConfig | None = None,
     config = config or FineWebQualityConfig()
     signals = fineweb_signals(text, config, words)
     reason = fineweb_decision(signals, config)
-    return Verdict.rejected(reason, signals) if reason else Verdict.kept(signals)
+    return Verdict.decided(reason, signals)

@@ -184,15 +184,11 @@ def gopher_quality(text: str, config: GopherQualityConfig,
     ``words``: ``split_words(text)`` if the caller already has it (a chain splits once).
     """
     signals = quality_signals(text, config.stop_words, words)
-    return _verdict(gopher_quality_decision(signals, config), signals)
+    return Verdict.decided(gopher_quality_decision(signals, config), signals)
 
 
 def _first_failure(checks) -> str | None:
     return next((reason for failed, reason in checks if failed), None)
-
-
-def _verdict(reason: str | None, signals: Signals) -> Verdict:
-    return Verdict.rejected(reason, signals) if reason else Verdict.kept(signals)
 
 
 def duplicates(parts: list[str]) -> tuple[int, int]:
@@ -310,4 +306,4 @@ def gopher_repetition(text: str, config: GopherRepetitionConfig,
     empty text has every signal ``None`` and is rejected as ``gopher_empty_doc``.
     """
     signals = repetition_signals(text, words) if text else dict.fromkeys(REPETITION_SIGNALS)
-    return _verdict(gopher_repetition_decision(signals, config), signals)
+    return Verdict.decided(gopher_repetition_decision(signals, config), signals)

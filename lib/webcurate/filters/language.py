@@ -83,4 +83,4 @@ def language_filter(language: str | None, language_score: float | None,
     config = config or LanguageFilterConfig()
     signals = language_signals(language, language_score, config)
     reason = language_decision(signals, config)
-    return Verdict.rejected(reason, signals) if reason else Verdict.kept(signals)
+    return Verdict.decided(reason, signals)

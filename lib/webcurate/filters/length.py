@@ -87,4 +87,4 @@ def length_filter(text: str, config: LengthFilterConfig | None = None) -> Verdic
     config = config or LengthFilterConfig()
     signals = length_signals(text, config)
     reason = length_decision(signals, config)
-    return Verdict.rejected(reason, signals) if reason else Verdict.kept(signals)
+    return Verdict.decided(reason, signals)

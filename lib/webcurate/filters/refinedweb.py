@@ -215,7 +215,7 @@ def refinedweb_url(url: str | None, config: RefinedWebUrlConfig,
     """Keep or reject a document by its ``url`` (RefinedWeb's URL filtering, DCLM's rules)."""
     signals = refinedweb_url_signals(url, config, resources)
     reason = refinedweb_url_decision(signals, config)
-    return Verdict.rejected(reason, signals) if reason else Verdict.kept(signals)
+    return Verdict.decided(reason, signals)
 
 
 # --- line-wise corrections ----------------------------------------------------------------------
@@ -341,4 +341,4 @@ def refinedweb_lines(text: str, config: RefinedWebLinesConfig) -> tuple[str, Ver
                "refinedweb_chars_after": len(corrected),
                **{f"refinedweb_lines_{step}": n for step, n in removed.items()}}
     reason = refinedweb_lines_decision(signals, config)
-    return corrected, Verdict.rejected(reason, signals) if reason else Verdict.kept(signals)
+    return corrected, Verdict.decided(reason, signals)

@@ -229,4 +229,4 @@ def url_blocklist(url: str | None, config: UrlBlocklistConfig,
     """Keep or reject a document by its ``url``, with every rule's measurement as a signal."""
     signals = url_blocklist_signals(url, config, resources)
     reason = url_blocklist_decision(signals, config)
-    return Verdict.rejected(reason, signals) if reason else Verdict.kept(signals)
+    return Verdict.decided(reason, signals)
