@@ -78,7 +78,7 @@ def settings_notes(config) -> list[str]:
     notes = []
     for name in config.filters:
         ours = getattr(config.settings, name)
-        default = get_filter(name).default_config()
+        default = get_filter(name).config_class()
         if name == "c4":
             ours = type(ours)(**{**vars(ours), "require_terminal_punct": True})
         if name != "language" and ours != default:

@@ -67,7 +67,6 @@ Decide = Callable[[Signals, Any], str | None]
 class RegisteredFilter:
     name: str
     config_class: type
-    default_config: Callable[[], Any]
     measure: Measure
     decide: Decide
     signals: tuple[tuple[str, type], ...]  # column name, int or float
@@ -110,25 +109,25 @@ def register(entry: RegisteredFilter) -> RegisteredFilter:
 
 
 register(RegisteredFilter(
-    "gopher_quality", gopher.GopherQualityConfig, gopher.GopherQualityConfig, _gopher_quality,
+    "gopher_quality", gopher.GopherQualityConfig, _gopher_quality,
     gopher.gopher_quality_decision,
     _signal_columns(gopher.quality_signals(_PROBE), ints=("gopher_word_count",)),
     summary="Gopher quality rules (Rae et al. 2021)"))
 register(RegisteredFilter(
-    "gopher_repetition", gopher.GopherRepetitionConfig, gopher.GopherRepetitionConfig,
+    "gopher_repetition", gopher.GopherRepetitionConfig,
     _gopher_repetition, gopher.gopher_repetition_decision,
     tuple((name, float) for name in gopher.REPETITION_SIGNALS),
     summary="Gopher repetition removal (Rae et al. 2021, Table A1)"))
 register(RegisteredFilter(
-    "c4", c4.C4QualityConfig, c4.C4QualityConfig, _c4, c4.c4_decision,
+    "c4", c4.C4QualityConfig, _c4, c4.c4_decision,
     tuple((name, int) for name in c4.c4_quality(_PROBE).signals),
     summary="C4 line removal and page rules, paper / datatrove defaults", edits_text=True))
 register(RegisteredFilter(
-    "c4_tfds", c4.C4TfdsConfig, c4.C4TfdsConfig, _c4, c4.c4_decision,
+    "c4_tfds", c4.C4TfdsConfig, _c4, c4.c4_decision,
     tuple((name, int) for name in c4.c4_quality(_PROBE).signals),
     summary="C4 line removal and page rules as TFDS c4_utils has them", edits_text=True))
 register(RegisteredFilter(
-    "fineweb", fineweb.FineWebQualityConfig, fineweb.FineWebQualityConfig, _fineweb,
+    "fineweb", fineweb.FineWebQualityConfig, _fineweb,
     fineweb.fineweb_decision,
     _signal_columns(fineweb.fineweb_signals(_PROBE, fineweb.FineWebQualityConfig()),
                     ints=("fineweb_lines",)),
@@ -136,37 +135,37 @@ register(RegisteredFilter(
 
 
 register(RegisteredFilter(
-    "c4_badwords", badwords.C4BadWordsConfig, badwords.C4BadWordsConfig,
+    "c4_badwords", badwords.C4BadWordsConfig,
     lambda doc, config, lists: (None, badwords.c4_badwords(doc.text, doc.language, config,
                                                            lists)),
     badwords.c4_badwords_decision, badwords.SIGNALS, badwords.load_c4_badwords_resources,
     summary="C4's LDNOOBW bad-words page filter, per document language"))
 register(RegisteredFilter(
-    "url_blocklist", url_blocklist.UrlBlocklistConfig, url_blocklist.UrlBlocklistConfig,
+    "url_blocklist", url_blocklist.UrlBlocklistConfig,
     lambda doc, config, lists: (None, url_blocklist.url_blocklist(doc.url, config, lists)),
     url_blocklist.url_blocklist_decision, url_blocklist.SIGNALS,
     url_blocklist.load_url_blocklist_resources,
     summary="FineWeb's URL filter: UT1 domain/url blocklists, banned words and subwords"))
 register(RegisteredFilter(
-    "refinedweb_url", refinedweb.RefinedWebUrlConfig, refinedweb.RefinedWebUrlConfig,
+    "refinedweb_url", refinedweb.RefinedWebUrlConfig,
     lambda doc, config, lists: (None, refinedweb.refinedweb_url(doc.url, config, lists)),
     refinedweb.refinedweb_url_decision, refinedweb.URL_SIGNALS,
     refinedweb.load_refinedweb_url_resources,
     summary="RefinedWeb URL filtering: domain blocklist, strict / hard / soft URL words"))
 register(RegisteredFilter(
-    "refinedweb_lines", refinedweb.RefinedWebLinesConfig, refinedweb.RefinedWebLinesConfig,
+    "refinedweb_lines", refinedweb.RefinedWebLinesConfig,
     lambda doc, config, _: refinedweb.refinedweb_lines(doc.text, config),
     refinedweb.refinedweb_lines_decision, refinedweb.LINES_SIGNALS,
     summary="RefinedWeb line-wise corrections; drop when they remove > 5% of the words",
     edits_text=True))
 register(RegisteredFilter(
-    "language", language.LanguageFilterConfig, language.LanguageFilterConfig,
+    "language", language.LanguageFilterConfig,
     lambda doc, config, _: (None, language.language_filter(doc.language, doc.language_score,
                                                            config)),
     language.language_decision, language.SIGNALS,
     summary="allowed languages and a minimum score (the language / language_score columns)"))
 register(RegisteredFilter(
-    "length", length.LengthFilterConfig, length.LengthFilterConfig,
+    "length", length.LengthFilterConfig,
     lambda doc, config, _: (None, length.length_filter(doc.text, config)),
     length.length_decision, length.SIGNALS,
     summary="document length bounds in characters and words"))
@@ -183,4 +182,4 @@ def signal_names(names: list[str]) -> list[str]:
 
 
 def is_default(name: str, config: Any) -> bool:
-    return dataclasses.asdict(config) == dataclasses.asdict(get_filter(name).default_config())
+    return dataclasses.asdict(config) == dataclasses.asdict(get_filter(name).config_class())
