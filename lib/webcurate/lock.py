@@ -53,27 +53,37 @@ class OutputLock:
         return json.dumps({"owner": self.owner, "job": self.job, "heartbeat": time.time(),
                            "ttl_s": self.ttl_s}).encode()
 
-    def _create(self) -> bool:
-        """Create the lease if absent; False when somebody holds it."""
-        if st.is_s3(self.uri):
-            from botocore.exceptions import ClientError
+    def _put_if(self, also_lost: tuple[str, ...], **condition) -> bool:
+        """Put our lease on S3 under a conditional header; False when the condition fails (412)
+        or with one of the ``also_lost`` error codes."""
+        from botocore.exceptions import ClientError
 
-            _, bucket, key = st.split_uri(self.uri)
-            try:
-                answer = st.s3_client(self.storage, bucket).put_object(
-                    Bucket=bucket, Key=key, Body=self._payload(), IfNoneMatch="*")
-            except ClientError as err:
-                if err.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412",
-                                                                  "ConditionalRequestConflict"):
-                    return False
-                raise
-            self._etag = answer["ETag"]
-            return True
-        st.makedirs(self.output)
-        path = st.split_uri(self.uri)[2]
+        _, bucket, key = st.split_uri(self.uri)
+        try:
+            answer = st.s3_client(self.storage, bucket).put_object(
+                Bucket=bucket, Key=key, Body=self._payload(), **condition)
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412",
+                                                              *also_lost):
+                return False
+            raise
+        self._etag = answer["ETag"]
+        return True
+
+    def _write_partial(self, path: str) -> str:
+        """This holder's complete lease in a file of its own beside ``path``; returns its path."""
         partial = f"{path}.{self.owner.replace(':', '-')}"
         with open(partial, "wb") as f:
             f.write(self._payload())
+        return partial
+
+    def _create(self) -> bool:
+        """Create the lease if absent; False when somebody holds it."""
+        if st.is_s3(self.uri):
+            return self._put_if(("ConditionalRequestConflict",), IfNoneMatch="*")
+        st.makedirs(self.output)
+        path = st.split_uri(self.uri)[2]
+        partial = self._write_partial(path)
         try:  # a hard link appears whole or not at all: no reader sees an empty lease
             os.link(partial, path)
         except FileExistsError:
@@ -107,24 +117,9 @@ class OutputLock:
     def _replace(self, etag: str | None) -> bool:
         """Overwrite the lease we hold (or take an expired one); False if it changed hands."""
         if st.is_s3(self.uri):
-            from botocore.exceptions import ClientError
-
-            _, bucket, key = st.split_uri(self.uri)
-            try:
-                answer = st.s3_client(self.storage, bucket).put_object(
-                    Bucket=bucket, Key=key, Body=self._payload(), IfMatch=etag)
-            except ClientError as err:
-                if err.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412",
-                                                                  "NoSuchKey", "404"):
-                    return False
-                raise
-            self._etag = answer["ETag"]
-            return True
+            return self._put_if(("NoSuchKey", "404"), IfMatch=etag)
         path = st.split_uri(self.uri)[2]
-        partial = f"{path}.{self.owner.replace(':', '-')}"
-        with open(partial, "wb") as f:
-            f.write(self._payload())
-        os.replace(partial, path)
+        os.replace(self._write_partial(path), path)
         return True
 
     # --- acquire, renew, release -----------------------------------------------------------

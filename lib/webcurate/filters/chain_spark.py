@@ -101,7 +101,7 @@ def redecide_batches(batches: Iterator[pa.RecordBatch], plan_json: str,
         decisions = [redecide({name: stored[name][i] for name in names}, steps)
                      for i in range(batch.num_rows)]
         texts = batch.column("text").to_pylist()
-        docs = _documents(batch, list(texts))
+        docs = _documents(batch, texts)  # built now: later edits of texts do not reach them
         for i, ((new_filter, _), old_reason) in enumerate(zip(decisions, old_reasons, strict=True)):
             if new_filter is None and old_reason is not None:
                 texts[i] = edited_text(docs[i], steps)

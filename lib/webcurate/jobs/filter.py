@@ -153,10 +153,9 @@ def wanted_tasks(spark, config: FilterJobConfig) -> int:
     return config.partitions or 2 * spark.sparkContext.defaultParallelism
 
 
-def _spread(spark, df, config: FilterJobConfig):
+def _spread(df, wanted: int, config: FilterJobConfig):
     """Enough tasks for every core: few large input files would otherwise leave cores idle.
     Hash partitioning by doc_id keeps the split deterministic across reruns and retries."""
-    wanted = wanted_tasks(spark, config)
     if df.rdd.getNumPartitions() >= wanted and not config.partitions:
         return df
     return df.repartition(wanted, "doc_id")
@@ -222,11 +221,11 @@ def run_filter(spark, config: FilterJobConfig) -> JobResult:
             docs = read_documents(spark, files, config.storage)
             if config.annotated:
                 chain_spark.check_annotated(docs.columns, config.filters)
-                routed = chain_spark.redecide_frame(_spread(spark, docs, config),
+                routed = chain_spark.redecide_frame(_spread(docs, wanted, config),
                                                     chain_plan(config), ROUTE_COLUMN,
                                                     config.storage)
             else:
-                routed = chain_spark.annotate_frame(_spread(spark, docs, config),
+                routed = chain_spark.annotate_frame(_spread(docs, wanted, config),
                                                     chain_plan(config),
                                                     config.measure_after_reject, ROUTE_COLUMN,
                                                     config.storage)
