@@ -59,17 +59,17 @@ def committed_rows(prefix: Path, job: str) -> list[tuple]:
 
 
 def run_clean_and_faulty(spark, job: str, args: list[str], tmp_path: Path, mode: str,
-                         output_of) -> tuple[list, list, int]:
-    clean, faulty = output_of("clean"), output_of("faulty")
-    assert run_job(job, [*args, f"--set=output={clean}"], spark=spark) == 0
+                         output_of) -> int:
+    """The job into ``output_of("clean")``, then with the injector on into
+    ``output_of("faulty")``; returns the number of faults injected."""
+    assert run_job(job, [*args, f"--set=output={output_of('clean')}"], spark=spark) == 0
     record = tmp_path / "injected"
     spark.conf.set(CONF_KEY, f"{mode}:after_rows=10;record={record}")
     try:
-        assert run_job(job, [*args, f"--set=output={faulty}"], spark=spark) == 0
+        assert run_job(job, [*args, f"--set=output={output_of('faulty')}"], spark=spark) == 0
     finally:
         spark.conf.unset(CONF_KEY)
-    injected = len(list(record.iterdir())) if record.exists() else 0
-    return committed_rows(clean, job), committed_rows(faulty, job), injected
+    return len(list(record.iterdir())) if record.exists() else 0
 
 
 def check_and_record(job: str, scenario: str, clean: list, faulty: list, injected: int):
@@ -91,9 +91,9 @@ CASES = [pytest.param(job, "raise", id=f"{job}-raise") for job in JOBS] + [
 def test_tasks_failing_mid_write_change_nothing(spark, shared_data, tiny_model, tmp_path, job,
                                                mode):
     args = job_args(job, shared_data, tiny_model)
-    clean, faulty, injected = run_clean_and_faulty(
-        spark, job, args, tmp_path, mode, lambda name: tmp_path / name)
-    check_and_record(job, f"task {mode} mid-write, local", clean, faulty, injected)
+    injected = run_clean_and_faulty(spark, job, args, tmp_path, mode, lambda name: tmp_path / name)
+    check_and_record(job, f"task {mode} mid-write, local", committed_rows(tmp_path / "clean", job),
+                     committed_rows(tmp_path / "faulty", job), injected)
 
 
 @pytest.mark.slow
@@ -108,14 +108,7 @@ def test_tasks_failing_mid_write_on_s3_change_nothing(spark, shared_data, tiny_m
     def output_of(name: str) -> str:
         return f"s3://{bucket}/{name}"
 
-    clean_uri, faulty_uri = output_of("clean"), output_of("faulty")
-    assert run_job(job, [*args, f"--set=output={clean_uri}"], spark=spark) == 0
-    record = tmp_path / "injected"
-    spark.conf.set(CONF_KEY, f"raise:after_rows=10;record={record}")
-    try:
-        assert run_job(job, [*args, f"--set=output={faulty_uri}"], spark=spark) == 0
-    finally:
-        spark.conf.unset(CONF_KEY)
+    injected = run_clean_and_faulty(spark, job, args, tmp_path, "raise", output_of)
     client = s3_server.client()
     for name in ("clean", "faulty"):
         for key in s3_server.keys(bucket, f"{name}/"):
@@ -124,8 +117,7 @@ def test_tasks_failing_mid_write_on_s3_change_nothing(spark, shared_data, tiny_m
             client.download_file(bucket, key, str(target))
     clean = committed_rows(local_copy / "clean", job)
     faulty = committed_rows(local_copy / "faulty", job)
-    check_and_record(job, "task raise mid-write, s3", clean, faulty,
-                     len(list(record.iterdir())))
+    check_and_record(job, "task raise mid-write, s3", clean, faulty, injected)
 
 
 @pytest.mark.parametrize("job", JOBS)
