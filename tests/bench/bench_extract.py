@@ -395,19 +395,25 @@ def add_ratios(sides: list[dict]) -> None:
             side[f"{key}_ratio_vs_datatrove"] = round(side[key] / reference[key], 2)
 
 
-def format_table(meta: dict, sides: list[dict]) -> str:
+def side_table(sides: list[dict], columns: tuple = COLUMNS) -> list[str]:
+    """The sides as table lines: a header, one row per side (``n/a`` for a missing value),
+    then each side's label. ``columns``: (header, key, width, format) per column."""
     def cell(side: dict, key: str, width: int, fmt: str) -> str:
         value = side.get(key)
         text = "n/a" if value is None else fmt.format(value)
         return text.ljust(width) if key == "side" else text.rjust(width)
 
+    lines = ["  ".join(h.ljust(w) if k == "side" else h.rjust(w) for h, k, w, _ in columns)]
+    lines += ["  ".join(cell(side, k, w, f) for _, k, w, f in columns) for side in sides]
+    return lines + [f"  {side['side']}: {side['label']}" for side in sides]
+
+
+def format_table(meta: dict, sides: list[dict]) -> str:
     lines = [
         f"extract benchmark: {meta['warc']} ({meta['warc_mib']} MiB), {meta['nproc']} cores, "
         f"load {meta['load_before']} before / {meta['load_after']} after",
-        "  ".join(h.ljust(w) if k == "side" else h.rjust(w) for h, k, w, _ in COLUMNS),
+        *side_table(sides),
     ]
-    lines += ["  ".join(cell(side, k, w, f) for _, k, w, f in COLUMNS) for side in sides]
-    lines += [f"  {side['side']}: {side['label']}" for side in sides]
     lines += [
         "docs/s/core = HTML records read / wall seconds of the whole process (startup, model load",
         "  and output included) / cores; (work) uses the seconds each side reports for its loop.",

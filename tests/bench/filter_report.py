@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from tests.bench.bench_extract import side_table
 from tests.bench.filter_corpus import base_id
 
 GOAL_RATIO = 5.0
@@ -66,22 +67,19 @@ def agreement(decisions: dict[str, dict]) -> dict[str, dict]:
             if a in decisions and b in decisions}
 
 
-def _cell(side: dict, key: str, width: int, fmt: str) -> str:
-    value = side.get(key)
-    text = "n/a" if value is None else fmt.format(value)
-    return text.ljust(width) if key == "side" else text.rjust(width)
+def _by_filter_table(title: str, by_side: dict[str, dict], rows: list[str], cell) -> list[str]:
+    """One column per side, one row per filter; ``cell(value or None)`` formats an entry."""
+    sides = list(by_side)
+    lines = [title, "  " + "filter".ljust(20) + "".join(side.rjust(20) for side in sides)]
+    for row in rows:
+        lines.append("  " + row.ljust(20) + "".join(cell(by_side[s].get(row)).rjust(20)
+                                                    for s in sides))
+    return lines
 
 
 def _removals_table(meta: dict) -> list[str]:
-    removed = meta["removed_by_filter"]
-    sides = list(removed)
-    rows = ["kept", *meta["filters"]]
-    lines = ["documents kept / removed by the first rejecting filter:",
-             "  " + "filter".ljust(20) + "".join(side.rjust(20) for side in sides)]
-    for row in rows:
-        lines.append("  " + row.ljust(20) + "".join(str(removed[s][row]).rjust(20)
-                                                    for s in sides))
-    return lines
+    return _by_filter_table("documents kept / removed by the first rejecting filter:",
+                            meta["removed_by_filter"], ["kept", *meta["filters"]], str)
 
 
 def step_seconds(sides: list[dict], filters: list[str]) -> dict[str, dict]:
@@ -102,13 +100,9 @@ def _seconds_table(meta: dict) -> list[str]:
     seconds = meta.get("step_seconds") or {}
     if not seconds:
         return []
-    sides = list(seconds)
-    lines = ["seconds inside each filter (datatrove: documents that reached it; chain: all):",
-             "  " + "filter".ljust(20) + "".join(side.rjust(20) for side in sides)]
-    for name in meta["filters"]:
-        lines.append("  " + name.ljust(20) + "".join(
-            f"{seconds[s].get(name, 0.0):.1f}".rjust(20) for s in sides))
-    return lines
+    return _by_filter_table(
+        "seconds inside each filter (datatrove: documents that reached it; chain: all):",
+        seconds, meta["filters"], lambda value: f"{value or 0.0:.1f}")
 
 
 def _agreement_lines(meta: dict) -> list[str]:
@@ -148,8 +142,8 @@ def _notes(meta: dict) -> list[str]:
         "  seconds of the process tree. peak MiB = highest sampled PSS sum of the tree.",
         "chain sides write nothing; datatrove writes kept JSONL.gz and each filter's rejects (as "
         "FineWeb's script); spark writes kept/ and rejected/ Parquet.",
-        "webcurate measures every filter's signals on every document unless chain-first-reject; "
-        "datatrove stops at the first reject.",
+        "chain measures every filter's signals on every document; chain-first-reject and spark "
+        "(the job's default) stop at the first reject, as datatrove does.",
     ]
     if "language" in meta["filters"]:
         notes.append("language: labels from webcurate's extract-time language ID (lid.176.ftz, "
@@ -170,9 +164,7 @@ def format_table(meta: dict, sides: list[dict]) -> str:
         f"filter benchmark: chain {' -> '.join(meta['filters'])}; {meta['corpus']['docs']} docs, "
         f"mean {meta['corpus']['mean_chars']:.0f} chars/doc; {meta['nproc']} cores, load "
         f"{meta['load_before']} before / {meta['load_after']} after",
-        "  ".join(h.ljust(w) if k == "side" else h.rjust(w) for h, k, w, _ in COLUMNS),
+        *side_table(sides, COLUMNS),
     ]
-    lines += ["  ".join(_cell(side, k, w, f) for _, k, w, f in COLUMNS) for side in sides]
-    lines += [f"  {side['side']}: {side['label']}" for side in sides]
     return "\n".join([*lines, *_removals_table(meta), *_seconds_table(meta),
                       *_agreement_lines(meta), *_notes(meta)])

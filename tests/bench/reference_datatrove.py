@@ -44,25 +44,15 @@ def _no_download(remote_path, *args, **kwargs):
     raise RuntimeError(f"the benchmark must not download anything (asked for {remote_path})")
 
 
-def build_pipeline(warc: Path, lid_model: Path, output_dir: Path, counts: dict) -> list:
-    """The datatrove steps; ``counts`` is filled while the pipeline runs."""
-    import datatrove.io
-    import datatrove.utils.lid
-    from datatrove.pipeline.extractors import Trafilatura
-    from datatrove.pipeline.filters import LanguageFilter
-    from datatrove.pipeline.readers import WarcReader
-    from datatrove.pipeline.writers import JsonlWriter
+def local_lid_model(model_path: Path, languages=None):
+    """datatrove's fastText lid.176 wrapper (``FT176LID``), loading a local file instead of
+    downloading. Also used by ``reference_datatrove_filters.py``."""
     from datatrove.utils.lid import FT176LID
 
-    datatrove.utils.lid.cached_asset_path_or_download = _no_download
-    datatrove.io.cached_asset_path_or_download = _no_download
-
     class LocalFileFT176LID(FT176LID):
-        """datatrove's fastText lid.176 wrapper, loading a local file instead of downloading."""
-
-        def __init__(self, model_path: str, languages=None):
+        def __init__(self, path: str, languages=None):
             super().__init__(languages)
-            self.model_path = model_path
+            self.model_path = path
 
         @property
         def model(self):
@@ -72,8 +62,22 @@ def build_pipeline(warc: Path, lid_model: Path, output_dir: Path, counts: dict) 
                 self._model = _FastText(self.model_path)
             return self._model
 
+    return LocalFileFT176LID(str(model_path), languages)
+
+
+def build_pipeline(warc: Path, lid_model: Path, output_dir: Path, counts: dict) -> list:
+    """The datatrove steps; ``counts`` is filled while the pipeline runs."""
+    import datatrove.io
+    import datatrove.utils.lid
+    from datatrove.pipeline.extractors import Trafilatura
+    from datatrove.pipeline.filters import LanguageFilter
+    from datatrove.pipeline.readers import WarcReader
+    from datatrove.pipeline.writers import JsonlWriter
+    datatrove.utils.lid.cached_asset_path_or_download = _no_download
+    datatrove.io.cached_asset_path_or_download = _no_download
+
     language_filter = LanguageFilter(label_only=True)
-    language_filter.model = LocalFileFT176LID(str(lid_model), language_filter.languages)
+    language_filter.model = local_lid_model(lid_model, language_filter.languages)
 
     def count_read(data, rank: int = 0, world_size: int = 1):
         for doc in data:

@@ -22,7 +22,7 @@ The language step, ``--language-mode``:
   what webcurate's ``language`` filter reads too. Both sides decide on the same labels, and
   neither pays for language ID in this stage (both pay it once, at extraction).
 - ``model``: datatrove's own ``LanguageFilter`` (fastText over the whole text, every label), with
-  the model read from ``--lid-model`` (``LocalFileFT176LID``, as ``reference_datatrove.py`` does)
+  the model read from ``--lid-model`` (``local_lid_model`` from ``reference_datatrove.py``)
   instead of downloaded: FineWeb's pipeline as written, which identifies the language here.
 
 Offline by construction: datatrove's download helpers are replaced by one that raises, every
@@ -46,11 +46,11 @@ import sys
 import time
 from pathlib import Path
 
+# The extract benchmark's reference script, beside this one (both run as scripts, so their folder
+# is on sys.path): its offline model loader and its download guard.
+from reference_datatrove import _no_download, local_lid_model
+
 STEPS = ("url_blocklist", "language", "gopher_repetition", "gopher_quality", "c4", "fineweb")
-
-
-def _no_download(remote_path, *args, **kwargs):
-    raise RuntimeError(f"the benchmark must not download anything (asked for {remote_path})")
 
 
 def _no_network(sock, address, *args, **kwargs):
@@ -84,7 +84,6 @@ def url_filter(exclusion_writer=None):
 
 def language_step(args, exclusion_writer):
     from datatrove.pipeline.filters import LambdaFilter, LanguageFilter
-    from datatrove.utils.lid import FT176LID
 
     languages = [code for code in args.languages.split(",") if code] or None
     threshold = args.language_threshold
@@ -97,24 +96,9 @@ def language_step(args, exclusion_writer):
 
         return LambdaFilter(allowed, exclusion_writer=exclusion_writer)
 
-    class LocalFileFT176LID(FT176LID):
-        """datatrove's fastText lid.176 wrapper, loading a local file instead of downloading."""
-
-        def __init__(self, model_path: str, languages=None):
-            super().__init__(languages)
-            self.model_path = model_path
-
-        @property
-        def model(self):
-            if self._model is None:
-                from fasttext.FastText import _FastText
-
-                self._model = _FastText(self.model_path)
-            return self._model
-
     step = LanguageFilter(languages=languages, language_threshold=threshold or 0.0,
                           exclusion_writer=exclusion_writer)
-    step.model = LocalFileFT176LID(str(args.lid_model), step.languages)
+    step.model = local_lid_model(args.lid_model, step.languages)
     return step
 
 
