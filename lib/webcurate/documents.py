@@ -59,13 +59,39 @@ def with_url(df):
     return df
 
 
+def document_files(spec, storage: st.StorageConfig,
+                   manifest_base: str = "s3://commoncrawl/") -> list[str]:
+    """Every data file ``spec`` names (file, directory, glob, manifest, list); names starting
+    with ``_`` or ``.`` (commit markers, sidecars, leases) are left out."""
+    return [f for f in resolve_inputs(spec, storage, manifest_base=manifest_base)
+            if not f.rstrip("/").rsplit("/", 1)[-1].startswith(("_", "."))]
+
+
+def require_document_files(spec, storage: st.StorageConfig, key: str = "input") -> list[str]:
+    """``document_files``, for a job's preflight: none found is one ConfigError naming ``key``,
+    raised before any Spark work."""
+    from webcurate.config import ConfigError
+
+    try:
+        files = document_files(spec, storage)
+    except InputError as err:
+        raise ConfigError(f"config key '{key}': {err}") from None
+    if not files:
+        raise ConfigError(f"config key '{key}': no document files in {spec}")
+    return files
+
+
 def read_documents(spark, spec, storage: st.StorageConfig, manifest_base: str = ""):
     """All documents named by ``spec`` (file, directory, glob, manifest, list) as one DataFrame.
 
     ``doc_id`` comes first; every input column is kept, so signals from earlier jobs survive.
     """
-    files = [f for f in resolve_inputs(spec, storage, manifest_base=manifest_base)
-             if not f.rsplit("/", 1)[-1].startswith(("_", "."))]
+    return read_document_files(spark, document_files(spec, storage, manifest_base), storage,
+                               described_as=spec)
+
+
+def read_document_files(spark, files: list[str], storage: st.StorageConfig, described_as=None):
+    """``read_documents`` for files already resolved (``document_files``): no second listing."""
     by_format: dict[str, list[str]] = {}
     for uri in files:
         by_format.setdefault(document_format(uri), []).append(uri)
@@ -77,6 +103,6 @@ def read_documents(spark, spec, storage: st.StorageConfig, manifest_base: str = 
     df = frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1],
                                                                   allowMissingColumns=True)
     if "text" not in df.columns:
-        raise InputError(f"documents in {spec} have no 'text' column")
+        raise InputError(f"documents in {described_as or files} have no 'text' column")
     df = with_doc_id(with_url(df))
     return df.select("doc_id", *[c for c in df.columns if c != "doc_id"])

@@ -30,7 +30,7 @@ from webcurate.dedup.survivors import (
     rank_column,
     resolve_survivors,
 )
-from webcurate.documents import read_documents
+from webcurate.documents import read_document_files
 from webcurate.io import storage as st
 from webcurate.io.datasets import read_parquet, write_dataset_files
 from webcurate.io.inputs import InputError
@@ -223,15 +223,16 @@ def _stages(run: Run, base, shared_nodes: list[int]):
     return found, rewrites
 
 
-def produce(spark, config, plan, dataset_uri: str, file_prefix: str,
+def produce(spark, config, plan, files: list[str], dataset_uri: str, file_prefix: str,
             checkpoint_dir: str | None) -> dict:
-    """Run the plan and write ``kept/`` and ``duplicates/`` under ``dataset_uri``; the stats."""
+    """Run the plan on the input ``files`` and write ``kept/`` and ``duplicates/`` under
+    ``dataset_uri``; the stats."""
     from webcurate.jobs.dedup import minhash_summary
 
     owns = checkpoint_dir is not None and checkpoint_dir != config.components.checkpoint_dir
     run = Run(spark, config, plan, Checkpointer(spark, checkpoint_dir, owns_directory=owns))
     try:
-        docs = read_documents(spark, list(config.input), config.storage)
+        docs = read_document_files(spark, files, config.storage, described_as=config.input)
         base = base_columns(docs, config, plan.steps)  # a missing column fails here, at once
         with run.timer("ids"):
             documents_in, shared_nodes = check_doc_ids(base.select("doc_id", "node"))

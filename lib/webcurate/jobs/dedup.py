@@ -32,8 +32,8 @@ from webcurate.dedup.settings import (
     NormalizeSettings,
     SurvivorSettings,
 )
+from webcurate.documents import document_files
 from webcurate.io import storage as st
-from webcurate.io.inputs import resolve_inputs
 from webcurate.io.storage import StorageConfig
 from webcurate.jobs.common import JobResult, commit_run, run_id_for
 from webcurate.spark import SparkConfig
@@ -169,12 +169,12 @@ def run_dedup(spark, config: DedupJobConfig) -> JobResult:
     started = time.time()
     preflight_dedup(config)
     plan = plan_dedup(config)
-    files = resolve_inputs(list(config.input), config.storage)
+    files = document_files(list(config.input), config.storage)
     dataset_uri = st.join_uri(config.output, plan.tag)
     run_id = run_id_for(files, plan.settings)
     stats, reused = commit_run(
         dataset_uri, config.storage, DATASETS, run_id, config.overwrite,
-        lambda file_prefix: produce(spark, config, plan, dataset_uri, file_prefix,
+        lambda file_prefix: produce(spark, config, plan, files, dataset_uri, file_prefix,
                                     checkpoint_directory(config, dataset_uri)))
     run = {"dataset": dataset_uri, "reused_committed_run": reused,
            "seconds": round(time.time() - started, 3)}

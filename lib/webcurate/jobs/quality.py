@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 from webcurate.config import ConfigError, option, to_dict
 from webcurate.io import storage as st
-from webcurate.io.inputs import resolve_inputs
 from webcurate.io.storage import StorageConfig
 from webcurate.jobs.common import JobResult, commit_run, run_id_for
 from webcurate.quality.normalize import TextNormalization, normalization_from_dict
@@ -146,7 +145,7 @@ def run_settings(config: QualityJobConfig, normalization: TextNormalization,
 
 def run_quality(spark, config: QualityJobConfig) -> JobResult:
     """Score, decide, write kept/ (and rejected/, buckets/), committed once; return stats."""
-    from webcurate.documents import read_documents
+    from webcurate.documents import document_files, read_document_files
     from webcurate.quality.model import model_version
     from webcurate.quality.spark_passes import score_and_decide
     from webcurate.quality.spark_scoring import ScoringPlan
@@ -156,8 +155,8 @@ def run_quality(spark, config: QualityJobConfig) -> JobResult:
     version = model_version(config.model, config.storage)
     normalization, normalization_source = resolve_normalization(config)
     check_model_labels(config, version)
-    files = resolve_inputs(list(config.input), config.storage, manifest_base="")
-    docs = read_documents(spark, files, config.storage)
+    files = document_files(list(config.input), config.storage, manifest_base="")
+    docs = read_document_files(spark, files, config.storage, described_as=config.input)
     check_columns(docs.columns, config)
     pareto = config.decision.mode == "pareto"
     plan = ScoringPlan(
