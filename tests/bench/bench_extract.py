@@ -426,13 +426,28 @@ def format_table(meta: dict, sides: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def run_main(args) -> int:
-    BENCH_DIR.mkdir(exist_ok=True)
-    unknown = [name for name in args.sides if name not in SIDES]
+def check_sides(args, known: dict) -> None:
+    """Every requested side exists, and the datatrove side has its virtualenv's python."""
+    unknown = [name for name in args.sides if name not in known]
     if unknown:
-        raise SystemExit(f"unknown side(s) {unknown}; known: {', '.join(SIDES)}")
+        raise SystemExit(f"unknown side(s) {unknown}; known: {', '.join(known)}")
     if "datatrove" in args.sides and not args.datatrove_python:
         raise SystemExit("--datatrove-python is required for the datatrove side")
+
+
+def run_sides(names: list[str], run_side) -> list[dict]:
+    """Each named side in turn (one measured process tree at a time), progress on stderr."""
+    sides = []
+    for name in names:
+        print(f"[bench] running {name} ...", file=sys.stderr, flush=True)
+        sides.append(run_side(name))
+        print(f"[bench] {name}: {sides[-1]['wall_seconds']} s", file=sys.stderr, flush=True)
+    return sides
+
+
+def run_main(args) -> int:
+    BENCH_DIR.mkdir(exist_ok=True)
+    check_sides(args, SIDES)
     subreaper = _become_subreaper()
     meta = {
         "warc": str(args.warc.relative_to(ROOT) if args.warc.is_relative_to(ROOT) else args.warc),
@@ -444,11 +459,7 @@ def run_main(args) -> int:
         "webcurate_sets": list(args.set),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    sides = []
-    for name in args.sides:
-        print(f"[bench] running {name} ...", file=sys.stderr, flush=True)
-        sides.append(SIDES[name](args))
-        print(f"[bench] {name}: {sides[-1]['wall_seconds']} s", file=sys.stderr, flush=True)
+    sides = run_sides(args.sides, lambda name: SIDES[name](args))
     meta["load_after"] = round(os.getloadavg()[0], 2)
     add_ratios(sides)
     args.json_out.write_text(json.dumps({"meta": meta, "sides": sides}, indent=2) + "\n")

@@ -45,8 +45,10 @@ from tests.bench.bench_extract import (
     _side,
     _webcurate_env,
     add_ratios,
+    check_sides,
     default_lid_model,
     run_measured,
+    run_sides,
 )
 from tests.bench.filter_chain import assets_env, chain_main, datatrove_chain_args, resolve_chain
 from tests.bench.filter_report import agreement, format_table, removed_by_filter, step_seconds
@@ -130,11 +132,7 @@ SIDES = {
 
 def run_main(args) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    unknown = [name for name in args.sides if name not in SIDES]
-    if unknown:
-        raise SystemExit(f"unknown side(s) {unknown}; known: {', '.join(SIDES)}")
-    if "datatrove" in args.sides and not args.datatrove_python:
-        raise SystemExit("--datatrove-python is required for the datatrove side")
+    check_sides(args, SIDES)
     chain = resolve_chain(args)
     if chain["note"]:
         print(f"[bench] note: {chain['note']}", file=sys.stderr, flush=True)
@@ -144,11 +142,7 @@ def run_main(args) -> int:
             "datatrove_language": args.datatrove_language, "lid_model": str(args.lid_model),
             "nproc": os.cpu_count(), "load_before": round(os.getloadavg()[0], 2),
             "subreaper": _become_subreaper(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    sides = []
-    for name in args.sides:
-        print(f"[bench] running {name} ...", file=sys.stderr, flush=True)
-        sides.append(SIDES[name](args, chain))
-        print(f"[bench] {name}: {sides[-1]['wall_seconds']} s", file=sys.stderr, flush=True)
+    sides = run_sides(args.sides, lambda name: SIDES[name](args, chain))
     meta["load_after"] = round(os.getloadavg()[0], 2)
     add_ratios(sides)
     decisions = {side["side"]: side.pop("decisions") for side in sides}

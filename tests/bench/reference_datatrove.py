@@ -65,6 +65,17 @@ def local_lid_model(model_path: Path, languages=None):
     return LocalFileFT176LID(str(model_path), languages)
 
 
+def counting_step(counts: dict, key: str):
+    """A datatrove pipeline step (a plain generator function) that counts the documents passing
+    it into ``counts[key]``. Also used by ``reference_datatrove_filters.py``."""
+    def count(data, rank: int = 0, world_size: int = 1):
+        for doc in data:
+            counts[key] += 1
+            yield doc
+
+    return count
+
+
 def build_pipeline(warc: Path, lid_model: Path, output_dir: Path, counts: dict) -> list:
     """The datatrove steps; ``counts`` is filled while the pipeline runs."""
     import datatrove.io
@@ -78,11 +89,6 @@ def build_pipeline(warc: Path, lid_model: Path, output_dir: Path, counts: dict) 
 
     language_filter = LanguageFilter(label_only=True)
     language_filter.model = local_lid_model(lid_model, language_filter.languages)
-
-    def count_read(data, rank: int = 0, world_size: int = 1):
-        for doc in data:
-            counts["docs_in"] += 1
-            yield doc
 
     def count_kept(data, rank: int = 0, world_size: int = 1):
         for doc in data:
@@ -98,7 +104,7 @@ def build_pipeline(warc: Path, lid_model: Path, output_dir: Path, counts: dict) 
 
     return [
         WarcReader(str(warc.parent), glob_pattern=warc.name, recursive=False),
-        count_read,
+        counting_step(counts, "docs_in"),
         Trafilatura(favour_precision=True, timeout=FINEWEB_TRAFILATURA_TIMEOUT_S),
         language_filter,
         count_kept,

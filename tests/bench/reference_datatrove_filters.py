@@ -47,8 +47,8 @@ import time
 from pathlib import Path
 
 # The extract benchmark's reference script, beside this one (both run as scripts, so their folder
-# is on sys.path): its offline model loader and its download guard.
-from reference_datatrove import _no_download, local_lid_model
+# is on sys.path): its download guard, document counter and offline model loader.
+from reference_datatrove import _no_download, counting_step, local_lid_model
 
 STEPS = ("url_blocklist", "language", "gopher_repetition", "gopher_quality", "c4", "fineweb")
 
@@ -126,22 +126,12 @@ def build_pipeline(args, counts: dict) -> list:
     from datatrove.pipeline.readers import JsonlReader
     from datatrove.pipeline.writers import JsonlWriter
 
-    def count_read(data, rank: int = 0, world_size: int = 1):
-        for doc in data:
-            counts["docs_in"] += 1
-            yield doc
-
-    def count_kept(data, rank: int = 0, world_size: int = 1):
-        for doc in data:
-            counts["docs_kept"] += 1
-            yield doc
-
     out = args.output_dir
     steps = [JsonlReader(str(args.input.parent), glob_pattern=args.input.name, recursive=False),
-             count_read]
+             counting_step(counts, "docs_in")]
     for name in args.filters:
         steps.append(filter_step(name, args, JsonlWriter(str(out / "removed" / name))))
-    return [*steps, count_kept, JsonlWriter(str(out / "output"))]
+    return [*steps, counting_step(counts, "docs_kept"), JsonlWriter(str(out / "output"))]
 
 
 def _step_stats(stats) -> dict:
