@@ -143,6 +143,7 @@ def run_stage(job: str, config, spark) -> tuple[int, object]:
 
 def _run_locked(job: str, config, run, spark) -> tuple[int, object]:
     from webcurate.jobs.common import save_resolved_config, save_stats
+    from webcurate.lock import LeaseLost, check_lease
     from webcurate.spark import get_spark
     from webcurate.stats import format_summary
 
@@ -154,12 +155,17 @@ def _run_locked(job: str, config, run, spark) -> tuple[int, object]:
         return 2, None
     try:
         result = run(spark or get_spark(config.spark, app_suffix=f"-{job}"), config)
-    except ConfigError as err:
+    except (ConfigError, LeaseLost) as err:
         print(f"webcurate {job}: error: {err}", file=sys.stderr)
         return 2, None
     except ValueError as err:
         if type(err).__name__ not in ("InputError", "OutputHoldsOtherRun"):
             raise
+        print(f"webcurate {job}: error: {err}", file=sys.stderr)
+        return 2, None
+    try:
+        check_lease(config.output)  # stats.json belongs to whoever holds the output now
+    except LeaseLost as err:
         print(f"webcurate {job}: error: {err}", file=sys.stderr)
         return 2, None
     save_stats(result.stats, config.output, config.storage)

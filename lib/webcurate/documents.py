@@ -61,10 +61,21 @@ def with_url(df):
 
 def document_files(spec, storage: st.StorageConfig,
                    manifest_base: str = "s3://commoncrawl/") -> list[str]:
-    """Every data file ``spec`` names (file, directory, glob, manifest, list); names starting
-    with ``_`` or ``.`` (commit markers, sidecars, leases) are left out."""
-    return [f for f in resolve_inputs(spec, storage, manifest_base=manifest_base)
-            if not f.rstrip("/").rsplit("/", 1)[-1].startswith(("_", "."))]
+    """Every committed data file ``spec`` names (file, directory, glob, manifest, list).
+
+    Names starting with ``_`` or ``.`` (commit markers, sidecars, leases) are left out, and so
+    are the part files of webcurate batches without a commit marker (a run still writing, or
+    killed before its commit: :class:`webcurate.ledger.CommittedFiles`). Files that match but
+    are all uncommitted are an InputError saying so."""
+    from webcurate.ledger import CommittedFiles
+
+    named = [f for f in resolve_inputs(spec, storage, manifest_base=manifest_base)
+             if not f.rstrip("/").rsplit("/", 1)[-1].startswith(("_", "."))]
+    committed, uncommitted = CommittedFiles(storage).split(named)
+    if uncommitted and not committed:
+        raise InputError(f"input {spec} holds only uncommitted files ({len(uncommitted)}, e.g. "
+                         f"{uncommitted[0]}): the run writing it has not committed")
+    return committed
 
 
 def require_document_files(spec, storage: st.StorageConfig, key: str = "input") -> list[str]:

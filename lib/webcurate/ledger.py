@@ -17,7 +17,9 @@ import re
 from collections.abc import Iterable
 
 from webcurate.io import storage as st
-from webcurate.io.datasets import delete_files, list_dataset_files
+from webcurate.io.datasets import delete_files, list_dataset_files, read_parquet
+from webcurate.io.inputs import InputError
+from webcurate.lock import check_lease
 
 BATCH_ID_HEX_CHARS = 16
 COMMITS_DIR = "_commits"
@@ -68,6 +70,7 @@ class CommitLedger:
 
     def commit(self, batch_id: str, inputs: list[dict], extra: dict | None = None) -> None:
         """Write the marker last: from here on, the batch's part files are committed output."""
+        check_lease(self.output)  # a run that lost its lease stops here, before committing
         marker = {"batch_id": batch_id, "inputs": inputs, **(extra or {})}
         payload = json.dumps(marker, sort_keys=True, ensure_ascii=False).encode("utf-8")
         st.write_bytes(self._marker_uri(batch_id), payload, self.storage)
@@ -75,6 +78,7 @@ class CommitLedger:
     def sweep_uncommitted(self, dataset_names: Iterable[str],
                           markers: list[dict] | None = None) -> list[str]:
         """Delete part files whose batch has no marker; return what was deleted."""
+        check_lease(self.output)  # the files may be the new lease holder's
         committed = self.committed_batch_ids(markers)
         doomed = []
         for name in dataset_names:
@@ -88,5 +92,75 @@ class CommitLedger:
 
     def reset(self, dataset_names: Iterable[str]) -> None:
         """Forget everything under the prefix that this ledger owns (``overwrite: true``)."""
+        check_lease(self.output)
         for name in [*dataset_names, COMMITS_DIR]:
             st.delete_prefix(st.join_uri(self.output, name), self.storage)
+
+
+# --- reading: only committed files ---------------------------------------------------------
+
+# How far above a part file its job's ``_commits/`` may be: ``OUT/docs/`` (extract),
+# ``OUT/rejected/filter=x/`` (filter), ``OUT/<tag>/kept/`` (dedup, under the stage output).
+MARKER_LEVELS_UP = 3
+
+
+class CommittedFiles:
+    """The commit-aware view every reader of a webcurate output goes through.
+
+    A webcurate part file (``part-<batch_id>-NNNNN.parquet``) is output only once its batch's
+    marker ``_commits/<batch_id>.json`` exists in one of the prefixes above it; until then it
+    belongs to a run that is still writing or was killed before its commit, and a reader must
+    not see it. Files of any other name (a foreign corpus) are read as they are. Markers are
+    listed once per prefix, by name only: one listing per output, not one request per file.
+    """
+
+    def __init__(self, storage: st.StorageConfig):
+        self.storage = storage
+        self._batches: dict[str, set[str]] = {}
+
+    def committed_batches(self, prefix: str) -> set[str]:
+        """Batch ids with a marker under ``prefix/_commits/`` (cached)."""
+        prefix = prefix.rstrip("/")
+        if prefix not in self._batches:
+            commits = st.join_uri(prefix, COMMITS_DIR)
+            names = [u.rsplit("/", 1)[-1] for u in st.list_files(commits, self.storage,
+                                                                  recursive=False)]
+            self._batches[prefix] = {n[:-len(".json")] for n in names if n.endswith(".json")}
+        return self._batches[prefix]
+
+    def is_committed(self, uri: str) -> bool:
+        batch_id = batch_id_of_file(uri)
+        if batch_id is None or not (st.is_local(uri) or st.is_s3(uri)):
+            return True  # not a webcurate part file (or hdfs://, s3a://: not checked here)
+        prefix = uri.rstrip("/")
+        for _ in range(MARKER_LEVELS_UP):
+            prefix = prefix.rsplit("/", 1)[0]
+            if batch_id in self.committed_batches(prefix):
+                return True
+        return False
+
+    def split(self, files: Iterable[str]) -> tuple[list[str], list[str]]:
+        """``(committed, uncommitted)``, each in the order given."""
+        committed, uncommitted = [], []
+        for uri in files:
+            (committed if self.is_committed(uri) else uncommitted).append(uri)
+        return committed, uncommitted
+
+
+def committed_files(files: Iterable[str], storage: st.StorageConfig) -> list[str]:
+    """``files`` without the part files of uncommitted batches (see :class:`CommittedFiles`)."""
+    return CommittedFiles(storage).split(files)[0]
+
+
+def read_committed_parquet(spark, uris: str | Iterable[str], storage: st.StorageConfig):
+    """Committed webcurate datasets (directories or ``.parquet`` files) as one DataFrame.
+
+    The reader for another job's output (reports, a next stage): files of uncommitted batches
+    are left out (:class:`CommittedFiles`); none left is an InputError. A job reading back files
+    it has just written itself, before its own commit, uses ``read_parquet`` on those files."""
+    uris = [uris] if isinstance(uris, str) else list(uris)
+    files = sorted({f for uri in uris for f in list_dataset_files(uri, storage)})
+    committed = committed_files(files, storage)
+    if not committed:
+        raise InputError(f"no committed Parquet files in {', '.join(uris)}")
+    return read_parquet(spark, committed, storage)

@@ -9,7 +9,7 @@ over the dataset rather than its first files. Texts are cut to an excerpt inside
 from __future__ import annotations
 
 from webcurate.io import storage as st
-from webcurate.io.datasets import read_parquet
+from webcurate.ledger import read_committed_parquet
 from webcurate.io.inputs import InputError
 from webcurate.report.stages import (
     StageOutput,
@@ -30,7 +30,7 @@ def profile_dataset(spark, uri: str, storage: st.StorageConfig) -> dict | None:
     from pyspark.sql import functions as F
 
     try:
-        df = read_parquet(spark, uri, storage)
+        df = read_committed_parquet(spark, uri, storage)
     except InputError:
         return None
     language = (F.coalesce(F.col("language"), F.lit("")) if "language" in df.columns
@@ -127,7 +127,7 @@ def _read(spark, uris: list[str], storage: st.StorageConfig):
     if not present:
         return None
     try:
-        return read_parquet(spark, present, storage)
+        return read_committed_parquet(spark, present, storage)
     except InputError:
         return None
 
