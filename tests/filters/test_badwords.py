@@ -83,12 +83,15 @@ def test_missing_language_uses_the_default(assets):
     assert check("So ein Arschloch!", None, german).reason == REASON_BADWORDS
 
 
-def test_language_without_list(assets):
-    with pytest.raises(MissingWordListError, match=r"'la'.*fail_on_missing_language"):
-        check("Gallia est omnis divisa in partes tres.", "la")
-    lenient = dataclasses.replace(DEFAULT, fail_on_missing_language=False)
-    verdict = check("Gallia est omnis divisa in partes tres ass.", "la", lenient)
+def test_language_without_list_is_kept_and_marked_by_default(assets):
+    """Unlike datatrove (whose default raises), one page with an odd language label must not
+    fail a task: it is kept, and its null signal is what the job counts."""
+    assert DEFAULT.fail_on_missing_language is False
+    verdict = check("Gallia est omnis divisa in partes tres ass.", "la")
     assert verdict.keep and verdict.signals["c4_badwords_found"] is None
+    strict = dataclasses.replace(DEFAULT, fail_on_missing_language=True)
+    with pytest.raises(MissingWordListError, match=r"'la'.*fail_on_missing_language"):
+        check("Gallia est omnis divisa in partes tres.", "la", strict)
 
 
 def test_keep_fraction_samples_deterministically(assets):

@@ -21,12 +21,18 @@ defaults, languages, allowlist and matching rules are the ones here.
   ``keep_fraction`` (0). datatrove draws that from a sequential random generator; here the draw is
   a hash of ``seed`` and the text, so a Spark task retried or run in another order decides the
   same way.
-- A language without a list: with ``fail_on_missing_language`` (datatrove's default, true) the
-  document raises ``MissingWordListError``; otherwise it is kept with
-  ``c4_badwords_found = None`` (datatrove's ``missing_badwords_lang`` counter).
+- A language without a list: the document is kept with ``c4_badwords_found = None`` (the mark
+  a job counts, datatrove's ``missing_badwords_lang`` counter); with ``fail_on_missing_language``
+  it raises ``MissingWordListError`` instead.
 
-Deliberately different: blank list lines are ignored (datatrove would add an empty word, which
-matches almost every page); none of the packaged lists has one.
+Deliberately different:
+
+- ``fail_on_missing_language`` defaults to false (datatrove's default is true): at Common Crawl
+  scale some page always carries a language label without a list, and one such page must not
+  fail a Spark task, and with it the job, after hours of work. Set it to true to get
+  datatrove's behaviour.
+- Blank list lines are ignored (datatrove would add an empty word, which matches almost every
+  page); none of the packaged lists has one.
 
 Lists are compiled lazily, once per language and process, into one trie-shaped regex (see
 ``lists.alternation``: the same matches as datatrove's flat alternation, about 5x faster).
@@ -70,7 +76,8 @@ class MissingWordListError(ValueError):
 
 @dataclass(frozen=True)
 class C4BadWordsConfig:
-    """C4's bad-words rule (datatrove ``C4BadWordsFilter`` defaults)."""
+    """C4's bad-words rule (datatrove ``C4BadWordsFilter`` defaults, but a missing list is not
+    fatal: see the module doc)."""
 
     word_lists: str = option(
         "assets:ldnoobw", list_path=True,
@@ -86,7 +93,8 @@ class C4BadWordsConfig:
         ALLOWED_WORDS, help="words removed from every list")
     default_language: str = option("en", help="language of a document with no language value")
     fail_on_missing_language: bool = option(
-        True, help="raise on a document whose language has no list (false: keep it)")
+        False, help="raise on a document whose language has no list (datatrove's default); "
+        "false: keep it with c4_badwords_found null")
     keep_fraction: float = option(
         0.0, min=0, max=1, help="fraction of pages with a bad word kept anyway (sampled)")
     seed: int = option(0, help="seed of the keep_fraction sampling (a hash of seed and text)")
