@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from webcurate.filters.base import Signals
-from webcurate.filters.registry import Document, RegisteredFilter
+from webcurate.filters.plugin import Document, Filter
 
 
 @dataclass(frozen=True)
 class ChainStep:
-    entry: RegisteredFilter
+    entry: Filter
     config: Any
     resources: Any = None
 
@@ -43,7 +43,7 @@ def run_chain(doc: Document, steps: list[ChainStep],
     for step in steps:
         if rejected_by is not None and not measure_after_reject:
             break
-        new_text, verdict = step.entry.measure(doc, step.config, step.resources)
+        new_text, verdict = step.entry.apply(doc, step.config, step.resources)
         signals.update(verdict.signals)
         if rejected_by is None and not verdict.keep:
             rejected_by, reason = step.entry.name, verdict.reason
@@ -66,7 +66,7 @@ def edited_text(doc: Document, steps: list[ChainStep]) -> str:
     that the earlier run rejected: its stored text is the original one)."""
     for step in steps:
         if step.entry.edits_text:
-            new_text, _ = step.entry.measure(doc, step.config, step.resources)
+            new_text, _ = step.entry.apply(doc, step.config, step.resources)
             if new_text is not None:
                 doc.text = new_text
     return doc.text
