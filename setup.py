@@ -40,7 +40,19 @@ setup(
             "pytest-timeout>=2.3",
             "moto[server]>=5",
             "ruff>=0.6",
+            "wheel",  # the filter-plugin test pip-installs a package without build isolation
         ],
     },
-    entry_points={"console_scripts": ["webcurate=webcurate.cli:main"]},
+    entry_points={
+        "console_scripts": ["webcurate=webcurate.cli:main"],
+        # Filters are plugins: another package adds its own under this group (README, "Write
+        # your own filter"). webcurate's families register the same way.
+        "webcurate.filters": [
+            "gopher = webcurate.filters.builtin:GOPHER",
+            "c4 = webcurate.filters.builtin:C4",
+            "fineweb = webcurate.filters.builtin:FINEWEB",
+            "refinedweb = webcurate.filters.builtin:REFINEDWEB",
+            "generic = webcurate.filters.builtin:GENERIC",
+        ],
+    },
 )
