@@ -242,7 +242,7 @@ def test_a_retried_task_commits_documents_and_summaries_exactly_once(spark, shar
 
     from webcurate.config import load_config
     from webcurate.io.datasets import write_dataset_files
-    from webcurate.jobs.extract import ExtractJobConfig, extract_documents, read_sidecars
+    from webcurate.jobs.extract import ExtractJobConfig, extract_documents, read_summaries
 
     def fail_first_attempt_at_the_end(batches):
         """Pass documents through, then fail attempt 0 after the extractor left its sidecar.
@@ -262,5 +262,8 @@ def test_a_retried_task_commits_documents_and_summaries_exactly_once(spark, shar
     written = read_local(tmp_path, "docs")
     assert written.num_rows == 17
     assert len(set(written.column("doc_id").to_pylist())) == 17
-    summaries = [s["summary"] for s in read_sidecars(files, config, "0123456789abcdef")]
+    summaries = read_summaries(files, config, "0123456789abcdef")
     assert sorted(s["docs"] for s in summaries) == [1, 16]
+    # Error files are the tasks' own: input 0's (written even empty) and none for input 1.
+    assert sorted(p.name for p in (tmp_path / "errors").iterdir()) == [
+        "part-0123456789abcdef-00000.parquet"]

@@ -167,9 +167,14 @@ def test_deep_nesting_is_refused_fast_instead_of_running_for_minutes():
     started = time.monotonic()
     with pytest.raises(html_mod.HtmlTooDeep):
         html_mod.extract_text(page, DEFAULTS)
-    full = html_mod.extract_text(page, ExtractSettings(main_content=False))
-    trafilatura = html_mod.extract_text(page, ExtractSettings(extractor="trafilatura"))
+    full = html_mod.extract_text(page, ExtractSettings(main_content=False, max_html_nodes=200_000))
+    trafilatura = html_mod.extract_text(page, ExtractSettings(extractor="trafilatura",
+                                                              max_html_nodes=200_000))
     assert full.strip().endswith("deep") and isinstance(trafilatura, str)
+    # With the default element caps both refuse it too, by size (100,003 elements).
+    for settings in (ExtractSettings(main_content=False), ExtractSettings(extractor="trafilatura")):
+        with pytest.raises(html_mod.HtmlTooLarge):
+            html_mod.extract_text(page, settings)
     assert time.monotonic() - started < 5
 
 

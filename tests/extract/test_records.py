@@ -52,6 +52,10 @@ def read_rows(source, settings: ExtractSettings = DEFAULTS, identifier=None, nam
     summary = rows[-1][1]
     assert summary["docs"] == len(docs)
     assert summary["record_errors"] == sum(e["level"] == "record" for e in errors)
+    # The counts a driver receives instead of the rows: exact, by level and type.
+    assert summary["error_rows"] == len(errors)
+    assert summary["error_rows_by_type"] == dict(Counter(f"{e['level']}:{e['error_type']}"
+                                                         for e in errors))
     assert json.loads(json.dumps(summary)) == summary  # plain JSON
     return docs, errors, summary
 
@@ -314,12 +318,16 @@ def test_huge_declared_content_length_in_a_plain_file_ends_it():
     assert [(e["level"], e["error_type"]) for e in errors] == [("file", "truncated_file")]
 
 
-def test_oversized_payloads_are_cut_and_counted():
+def test_oversized_payloads_are_cut_counted_and_recorded_with_their_offset():
     big = page("lots of words " * 20_000)  # ~280 KB
     settings = ExtractSettings(max_html_bytes=100_000, max_text_chars=5_000)
-    docs, _, summary = read_rows(warc(record("http://big.example/", big)), settings)
-    assert docs[0]["html_bytes"] == 100_000 and len(docs[0]["text"]) <= 5_000
+    first = warc(record("http://ok.example/", page("fine")))
+    docs, errors, summary = read_rows(first + warc(record("http://big.example/", big)), settings)
+    assert docs[1]["html_bytes"] == 100_000 and len(docs[1]["text"]) <= 5_000
     assert (summary["payload_truncated"], summary["text_truncated"]) == (1, 1)
+    assert [(e["level"], e["error_type"], e["source_offset"]) for e in errors] == [
+        ("warning", "payload_truncated", len(first))]
+    assert "http://big.example/" in errors[0]["error"]
 
 
 def test_nesting_100000_levels_deep_is_skipped_in_a_second(shared_data):
@@ -327,7 +335,9 @@ def test_nesting_100000_levels_deep_is_skipped_in_a_second(shared_data):
     data = warc(record("http://deep.example/", deep), record("http://ok.example/", page("fine")))
     docs, errors, summary = read_rows(data)
     assert [d["url"] for d in docs] == ["http://ok.example/"]
-    assert [(e["level"], e["error_type"]) for e in errors] == [("warning", "html_too_deep")]
+    assert [(e["level"], e["error_type"]) for e in errors] == [
+        ("warning", "extract_html_too_deep")]
+    assert errors[0]["source_offset"] == 0 and "http://deep.example/" in errors[0]["error"]
     assert summary["skipped_by_reason"] == {"extract_html_too_deep": 1}
 
 
@@ -351,7 +361,8 @@ def test_an_extractor_crash_costs_one_record_and_a_slow_page_times_out(monkeypat
     assert [d["url"] for d in docs] == ["http://c.example/"]
     assert [(e["level"], e["error_type"], e["error"]) for e in errors] == [
         ("record", "RuntimeError", "extractor exploded"),
-        ("warning", "timeout", "page skipped: extract_timeout")]
+        ("warning", "extract_timeout",
+         "page skipped: extraction took longer than 0.2 s; url: http://b.example/")]
     assert errors[0]["source_offset"] == 0 and errors[0]["warc_record_id"].startswith("<urn:")
     assert summary["skipped_by_reason"] == {"extract_record_error": 1, "extract_timeout": 1,
                                             "extract_empty_text": 1}

@@ -20,26 +20,26 @@ A record that ends before its ``Content-Length`` is a ``truncated_record`` error
 ``truncated_file`` when the file ends there (a cut-off download). A payload over
 ``max_html_bytes`` is cut, not skipped, as Common Crawl's crawler cuts long payloads itself
 (``WARC-Truncated``); the summary counts such cuts in ``payload_truncated`` and
-``text_truncated``. Counts are local to one call, never Spark accumulators, so a retried task
-reports the same numbers.
+``text_truncated`` and lists each in ``errors/`` (``payload_truncated``). Counts are local to one
+call, never Spark accumulators, so a retried task reports the same numbers (see ``tally``).
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
-from datetime import datetime, timezone
 from typing import BinaryIO, NamedTuple
 
 from warcio.archiveiterator import ArchiveIterator
 
 from webcurate.extract import html as html_mod
 from webcurate.extract import resync
+from webcurate.extract.headers import http_status, known_offset, raw_content_type, record_metadata
+from webcurate.extract.headers import parse_warc_date as parse_warc_date
 from webcurate.extract.language import get_language_identifier
 from webcurate.extract.settings import ExtractSettings
-from webcurate.schema import DOCUMENT_ARROW_SCHEMA, doc_id_from_location, doc_id_from_record_id
+from webcurate.extract.tally import FileTally
+from webcurate.extract.tally import empty_file_summary as empty_file_summary
+from webcurate.schema import DOCUMENT_ARROW_SCHEMA
 
 SKIP_NOT_HTML = "extract_not_html"
 SKIP_HTTP_STATUS = "extract_http_status"
@@ -47,7 +47,8 @@ SKIP_EMPTY_TEXT = "extract_empty_text"
 SKIP_SHORT_TEXT = "extract_short_text"
 SKIP_RECORD_ERROR = "extract_record_error"
 SKIP_TRUNCATED_RECORD = "extract_truncated_record"
-# plus html.ExtractionTimeout.reason ("extract_timeout"), html.HtmlTooDeep.reason
+# plus the reasons of html.ExtractionSkipped: extract_timeout, extract_html_too_deep,
+# extract_html_too_large (each also an errors/ row: see _hostile_input_notes)
 
 PAGE_RECORD_TYPES = frozenset({"response", "resource"})
 WET_RECORD_TYPE = "conversion"
@@ -55,89 +56,11 @@ PEEK_BYTES = 64 * 1024
 MAX_ERROR_CHARS = 2000
 
 
-@dataclass
-class _Tally:
-    """Counts for one file; all but ``next_offset`` become the ``("file", summary)`` row."""
-
-    source_file: str
-    records: int = 0
-    records_by_type: Counter = field(default_factory=Counter)
-    html_responses: int = 0
-    docs: int = 0
-    skipped_by_reason: Counter = field(default_factory=Counter)
-    record_errors: int = 0
-    record_warnings: int = 0  # hostile input the job coped with (level "warning" in errors/)
-    file_error: str | None = None
-    languages: Counter = field(default_factory=Counter)
-    payload_truncated: int = 0
-    text_truncated: int = 0
-    records_recovered: int = 0  # found by the boundary scan after a break (see resync)
-    next_offset: int | None = 0  # where the record after the last one read starts
-
-    def summary(self) -> dict:
-        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "next_offset"}
-        return {k: dict(v) if isinstance(v, Counter) else v for k, v in values.items()}
-
-
-def empty_file_summary(source_file: str, file_error: str | None = None) -> dict:
-    """The ``("file", summary)`` of a file no record was read from (e.g. it could not be opened)."""
-    return _Tally(source_file, file_error=file_error).summary()
-
-
 class _Context(NamedTuple):
     source_file: str
     settings: ExtractSettings
     identifier: object  # predict(text) -> (language, score)
-    tally: _Tally
-
-
-def parse_warc_date(value: str | None) -> datetime | None:
-    """``WARC-Date`` (ISO 8601, or ARC's 14 digits) as an aware UTC datetime; None if invalid.
-
-    Normalised first because Python 3.10's ``fromisoformat`` takes neither ``Z``, ``-0700`` nor
-    fractions of other than 3 or 6 digits.
-    """
-    value = (value or "").strip()
-    if len(value) == 14 and value.isdigit():
-        value = f"{value[:4]}-{value[4:6]}-{value[6:8]}T{value[8:10]}:{value[10:12]}:{value[12:]}"
-    value = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", re.sub(r"Z$", "+00:00", value))
-    value = re.sub(r"\.(\d+)", lambda m: "." + m.group(1)[:6].ljust(6, "0"), value)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None  # e.g. ClueWeb09's "2008-10-294T05:21:46-0700"
-    return parsed.replace(tzinfo=parsed.tzinfo or timezone.utc).astimezone(timezone.utc)
-
-
-def _known_offset(offset: int) -> int | None:
-    """warcio's offsets are only meaningful per gzip member; a whole-file gzip gives negatives."""
-    return offset if offset >= 0 else None
-
-
-def _http_status(record) -> int | None:
-    try:
-        return int(record.http_headers.get_statuscode()) if record.http_headers else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _raw_content_type(record) -> str | None:
-    headers = record.http_headers if record.http_headers is not None else record.rec_headers
-    return headers.get_header("Content-Type")
-
-
-def _metadata(record, offset: int | None, is_arc: bool, source_file: str) -> dict:
-    """The document columns that come from the record's headers."""
-    headers = record.rec_headers
-    record_id = None if is_arc else (headers.get_header("WARC-Record-ID") or "").strip() or None
-    url = headers.get_header("WARC-Target-URI")
-    doc_id = (doc_id_from_record_id(record_id) if record_id
-              else doc_id_from_location(url or "", source_file, offset or 0))
-    return {"doc_id": doc_id, "url": url, "warc_record_id": record_id,
-            "warc_date": parse_warc_date(headers.get_header("WARC-Date")),
-            "content_type": html_mod.media_type(_raw_content_type(record)),
-            "http_status": _http_status(record), "record_type": record.rec_type,
-            "source_file": source_file, "source_offset": offset}
+    tally: FileTally
 
 
 def _error_row(source_file: str, offset: int | None, record_id: str | None, level: str,
@@ -152,11 +75,11 @@ def _wanted(record) -> bool | None:
         return True
     if record.rec_type not in PAGE_RECORD_TYPES:
         return False
-    raw = _raw_content_type(record)
+    raw = raw_content_type(record)
     return html_mod.is_html_media_type(raw) if html_mod.media_type(raw) else None
 
 
-def _read_payload(record, settings: ExtractSettings, tally: _Tally) -> bytes:
+def _read_payload(record, settings: ExtractSettings, tally: FileTally) -> bytes:
     payload = record.content_stream().read(settings.max_html_bytes + 1)
     if len(payload) > settings.max_html_bytes:
         tally.payload_truncated += 1
@@ -171,15 +94,17 @@ def _policy_skip(record, payload: bytes, wanted: bool | None,
         return SKIP_NOT_HTML
     if record.rec_type == WET_RECORD_TYPE:
         return None
-    status = _http_status(record)
+    status = http_status(record)
     if settings.keep_http_status == "2xx" and record.http_headers is not None and not (
             status is not None and 200 <= status < 300):
         return SKIP_HTTP_STATUS
     return None
 
 
-def _document(record, payload: bytes, meta: dict, ctx: _Context) -> dict | str:
-    """The document row of a page or WET record, or the reason it yields none."""
+def _document(record, payload: bytes, meta: dict,
+              ctx: _Context) -> dict | str | html_mod.ExtractionSkipped:
+    """The document row of a page or WET record, the reason it yields none, or why a limit
+    skipped it (kept as the exception, whose message goes to errors/)."""
     settings, tally = ctx.settings, ctx.tally
     try:
         if record.rec_type == WET_RECORD_TYPE:  # UTF-8 plain text already: pass it through
@@ -189,10 +114,10 @@ def _document(record, payload: bytes, meta: dict, ctx: _Context) -> dict | str:
             charset, html_bytes = "utf-8", None
         else:
             text, lid_text, charset, cut = html_mod.payload_text(
-                payload, _raw_content_type(record), settings)
+                payload, raw_content_type(record), settings)
             html_bytes = len(payload)
     except html_mod.ExtractionSkipped as skipped:
-        return skipped.reason
+        return skipped
     tally.text_truncated += cut
     if not text:
         return SKIP_EMPTY_TEXT
@@ -220,12 +145,12 @@ def _record_rows(record, is_arc: bool, ctx: _Context, records: ArchiveIterator |
     truncated = False  # a recovered record's length is what the scan found
     if records is not None:
         offset, length = records.get_record_offset(), records.get_record_length()  # drains it
-        offset, tally.next_offset = _known_offset(offset), _known_offset(offset + length)
+        offset, tally.next_offset = known_offset(offset), known_offset(offset + length)
         # Ended before its Content-Length, or has none: a header block cut off mid-way.
         truncated = record.length is None or getattr(record.raw_stream, "limit", 0) > 0
     if record.rec_type not in PAGE_RECORD_TYPES and record.rec_type != WET_RECORD_TYPE:
         return truncated
-    meta = _metadata(record, offset, is_arc, ctx.source_file)
+    meta = record_metadata(record, offset, is_arc, ctx.source_file)
     if truncated:
         tally.skipped_by_reason[SKIP_TRUNCATED_RECORD] += 1
         return True
@@ -241,12 +166,15 @@ def _record_rows(record, is_arc: bool, ctx: _Context, records: ArchiveIterator |
         tally.record_errors += 1
         yield "error", _error_row(ctx.source_file, offset, meta["warc_record_id"], "record",
                                   type(error).__name__, str(error))
-    declared = (html_mod.charset_from_content_type(_raw_content_type(record))
+    declared = (html_mod.charset_from_content_type(raw_content_type(record))
                 if isinstance(outcome, dict) and record.rec_type != WET_RECORD_TYPE else None)
-    for error_type, message in _hostile_input_notes(outcome, payload, declared, ctx.settings):
+    notes = _hostile_input_notes(outcome, payload, declared, meta["url"], ctx.settings)
+    for error_type, message in notes:
         tally.record_warnings += 1
         yield "error", _error_row(ctx.source_file, offset, meta["warc_record_id"], "warning",
                                   error_type, message)
+    if isinstance(outcome, html_mod.ExtractionSkipped):
+        outcome = outcome.reason
     if isinstance(outcome, str):
         tally.skipped_by_reason[outcome] += 1
         return False
@@ -256,18 +184,19 @@ def _record_rows(record, is_arc: bool, ctx: _Context, records: ArchiveIterator |
     return False
 
 
-def _hostile_input_notes(outcome: dict | str, payload: bytes, declared_charset: str | None,
-                         settings: ExtractSettings) -> list[tuple[str, str]]:
-    """Input a crawl should not hold, recorded in errors/ although the job copes with it: a page
-    cut at ``max_html_bytes`` (a gzip bomb, a runaway page), one too deep or too slow to parse
-    (skipped), bytes invalid in the charset the server declared (decoded as another charset,
-    or replaced by U+FFFD)."""
+def _hostile_input_notes(outcome, payload: bytes, declared_charset: str | None,
+                         url: str | None, settings: ExtractSettings) -> list[tuple[str, str]]:
+    """Input a crawl should not hold, recorded in errors/ (with the record's offset) although the
+    job copes with it: a page cut at ``max_html_bytes`` (a gzip bomb, a runaway page), one skipped
+    by a limit (too many elements, too deep, too slow: the error type is the skip reason, so
+    every page the wall-clock guard cut is listed), bytes invalid in the charset the server
+    declared (decoded as another charset, or replaced by U+FFFD)."""
     notes = []
     if len(payload) >= settings.max_html_bytes:
         notes.append(("payload_truncated", f"payload over max_html_bytes "
-                      f"({settings.max_html_bytes}): only its start was extracted"))
-    if outcome in (html_mod.HtmlTooDeep.reason, html_mod.ExtractionTimeout.reason):
-        notes.append((outcome.removeprefix("extract_"), f"page skipped: {outcome}"))
+                      f"({settings.max_html_bytes}): only its start was extracted; url: {url}"))
+    if isinstance(outcome, html_mod.ExtractionSkipped):
+        notes.append((outcome.reason, f"page skipped: {outcome}; url: {url}"))
     if isinstance(outcome, dict) and declared_charset and (
             outcome["charset"] != declared_charset
             or html_mod.decode_strict(payload, declared_charset) is None):
@@ -299,7 +228,7 @@ def _member_cut_off(records: ArchiveIterator) -> bool:
     return decompressor is not None and not getattr(decompressor, "eof", True)
 
 
-def _break_row(err: Exception, tally: _Tally) -> tuple[str, dict]:
+def _break_row(err: Exception, tally: FileTally) -> tuple[str, dict]:
     """The ``file`` error row for where warcio (or the stream under it) could not go on."""
     tally.file_error = f"{type(err).__name__}: {err}"[:MAX_ERROR_CHARS]
     return "error", _error_row(tally.source_file, tally.next_offset, None, "file",
@@ -323,7 +252,7 @@ def _file_rows(stream: BinaryIO, ctx: _Context) -> Iterator:
                 short = None
             if (yield from _record_rows(record, is_arc, ctx, records)):
                 record_id = None if is_arc else record.rec_headers.get_header("WARC-Record-ID")
-                short = (_known_offset(records.get_record_offset()), record_id)
+                short = (known_offset(records.get_record_offset()), record_id)
             cut_member = records.get_record_offset() if _member_cut_off(records) else None
     except Exception as err:  # warcio cannot go on: record the break, then scan for what follows
         yield _break_row(err, tally)
@@ -334,7 +263,7 @@ def _file_rows(stream: BinaryIO, ctx: _Context) -> Iterator:
     parsed_to = replay.tell() if tally.next_offset is None else tally.next_offset
     unparsed = replay.gzipped and replay.tell() > parsed_to
     if short is None and (cut_member is not None or unparsed):
-        short = (_known_offset(cut_member) if cut_member is not None else parsed_to, None)
+        short = (known_offset(cut_member) if cut_member is not None else parsed_to, None)
     if short is not None:
         tally.file_error = "truncated_file: the file ends inside a record"
         yield "error", _error_row(source_file, *short, "file", "truncated_file",
@@ -350,15 +279,22 @@ def iter_file_rows(stream: BinaryIO, source_file: str, settings: ExtractSettings
     """Stream ``("doc", row)`` and ``("error", row)`` of one file, then one ``("file", summary)``.
 
     Document rows have exactly the columns of ``DOCUMENT_ARROW_SCHEMA``, error rows those of
-    ``ERROR_ARROW_SCHEMA``. ``language_identifier`` (anything with ``predict(text) -> (lang,
-    score)``) defaults to the per-process fastText singleton for ``settings.lid_model``.
+    ``ERROR_ARROW_SCHEMA``; the summary counts the error rows by level and type (so a driver
+    needs the counts only, never the rows). ``language_identifier`` (anything with
+    ``predict(text) -> (lang, score)``) defaults to the per-process fastText singleton for
+    ``settings.lid_model``.
     """
     if not isinstance(settings, ExtractSettings):
         raise TypeError(f"settings must be ExtractSettings, got {type(settings).__name__}")
     identifier = language_identifier or get_language_identifier(settings.lid_model)
-    tally = _Tally(source_file)
+    tally = FileTally(source_file)
     try:
-        yield from _file_rows(stream, _Context(source_file, settings, identifier, tally))
+        for kind, row in _file_rows(stream, _Context(source_file, settings, identifier, tally)):
+            if kind == "error":
+                tally.count_error_row(row)
+            yield kind, row
     except Exception as err:  # the stream itself failed: keep what was yielded, record why
-        yield _break_row(err, tally)
+        kind, row = _break_row(err, tally)
+        tally.count_error_row(row)
+        yield kind, row
     yield "file", tally.summary()
