@@ -33,6 +33,7 @@ setup(
         "datasketch>=2.0",  # parity of MinHash values (scheme= / permutations= arguments)
         "tldextract>=5.1,<6",  # Public Suffix List (bundled snapshot) for FineWeb's URL filter
         "matplotlib>=3.7",  # the run report's plots (Agg, PNG); brings Pillow, used by its tests
+        "zstandard>=0.22",  # .jsonl.zst documents (io/streams.py ZstdReader)
     ],
     extras_require={
         "dev": [

@@ -10,7 +10,7 @@ import pytest
 from webcurate.documents import document_format, read_documents
 from webcurate.io.inputs import InputError
 from webcurate.io.storage import StorageConfig
-from webcurate.schema import doc_id_from_content, doc_id_from_external_id
+from webcurate.schema import _hex_digest, doc_id_from_external_id
 
 pytestmark = pytest.mark.spark
 DOLMA_697 = "text/cc/CC-MAIN-2019-30-697docs.jsonl.gz"
@@ -38,11 +38,15 @@ def test_parquet_with_doc_id_keeps_it_and_bare_text_derives_it(spark, tmp_path):
     kept = read_documents(spark, str(tmp_path / "a.parquet"), StorageConfig()).collect()
     assert kept[0]["doc_id"] == "keep-me"
 
-    (tmp_path / "b.jsonl").write_text(json.dumps({"url": "https://x.org/é", "text": "héllo"})
-                                      + "\n" + json.dumps({"text": "no url"}) + "\n")
-    derived = read_documents(spark, str(tmp_path / "b.jsonl"), StorageConfig()).collect()
-    assert sorted(r["doc_id"] for r in derived) == sorted(
-        [doc_id_from_content("https://x.org/é", "héllo"), doc_id_from_content(None, "no url")])
+    # Without doc_id or id: file + line number (blank lines count), so a repeated row differs.
+    path = tmp_path / "b é.jsonl"
+    path.write_text(json.dumps({"url": "https://x.org/é", "text": "héllo"}) + "\n\n"
+                    + json.dumps({"text": "no url"}) + "\n"
+                    + json.dumps({"url": "https://x.org/é", "text": "héllo"}) + "\n")
+    derived = read_documents(spark, str(path), StorageConfig())
+    assert derived.columns == ["doc_id", "text", "url"]
+    assert sorted(r["doc_id"] for r in derived.collect()) == sorted(
+        _hex_digest("row", str(path), str(line)) for line in (0, 2, 3))
 
 
 def test_unknown_format_and_missing_text_are_clear_errors(spark, tmp_path):

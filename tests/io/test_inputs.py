@@ -11,7 +11,14 @@ from functools import partial
 import pytest
 
 from webcurate.io import storage as st
-from webcurate.io.inputs import InputError, glob_regex, resolve_inputs, split_spec
+from webcurate.io.inputs import (
+    InputError,
+    glob_regex,
+    is_bad_file_error,
+    iter_lines,
+    resolve_inputs,
+    split_spec,
+)
 
 LOCAL = st.StorageConfig()
 CC_PATH = "crawl-data/CC-MAIN-2024-22/segments/1715971057216.39/warc/x-00000.warc.gz"
@@ -185,3 +192,41 @@ def test_http_manifest_and_file(http_root):
     assert resolve_inputs(f"{url}/one.warc.gz", storage) == [f"{url}/one.warc.gz"]
     with pytest.raises(InputError, match=r"missing\.warc\.gz"):
         resolve_inputs(f"{url}/missing.warc.gz", storage)
+
+
+# --- iter_lines: plain, gzip, zstd; truncated files -----------------------------------------
+
+def _lines(count: int = 20000) -> list[str]:
+    return [f'{{"n": {i}, "text": "ligne {i} — é"}}' for i in range(count)]
+
+
+def test_iter_lines_reads_zstd_of_several_frames(tmp_path):
+    import zstandard
+
+    lines = _lines()
+    data = ("\n".join(lines) + "\n").encode()
+    half = len(data) // 2
+    frames = zstandard.ZstdCompressor().compress(data[:half]) + \
+        zstandard.ZstdCompressor().compress(data[half:])
+    (tmp_path / "a.jsonl.zst").write_bytes(frames)
+    assert list(iter_lines(str(tmp_path / "a.jsonl.zst"), LOCAL)) == lines
+
+
+@pytest.mark.parametrize("codec", ["gzip", "zstd"])
+def test_a_truncated_file_raises_a_bad_file_error_after_its_complete_lines(tmp_path, codec):
+    """zstandard's own stream reader ends quietly inside a cut frame; that would pass for a
+    complete file. Both codecs must raise, and the error must count as the file's own fault."""
+    import zstandard
+
+    data = ("\n".join(_lines()) + "\n").encode()
+    packed = gzip.compress(data) if codec == "gzip" else zstandard.ZstdCompressor().compress(data)
+    path = tmp_path / "cut.jsonl"
+    path.write_bytes(packed[:len(packed) // 2])
+    read = []
+    with pytest.raises(EOFError) as caught:
+        for line in iter_lines(str(path), LOCAL):
+            read.append(line)
+    assert is_bad_file_error(caught.value)
+    assert 0 < len(read) < 20000 and read == _lines()[:len(read)]
+    assert not is_bad_file_error(ConnectionError("reset")) and not is_bad_file_error(
+        PermissionError("denied"))

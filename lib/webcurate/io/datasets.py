@@ -22,20 +22,15 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterable, Iterator
-from itertools import islice
-
-import pyarrow as pa
+from collections.abc import Iterable
 
 from webcurate.io import s3_parquet
 from webcurate.io import storage as st
-from webcurate.io.inputs import InputError, iter_lines, resolve_inputs
+from webcurate.io.inputs import InputError
 from webcurate.io.s3_parquet import final_name, is_final_name_of, list_parquet_files
 
 _SPARK_PART = re.compile(r"part-(\d+)-.*\.parquet")
-JSONL_INFER_LINES = 1000
 STRAGGLER_GRACE_S = 2.0
-JSONL_BATCH_ROWS = 1024
 
 
 def list_dataset_files(dataset_uri: str, storage: st.StorageConfig) -> list[str]:
@@ -191,79 +186,8 @@ def _holds_parquet(spark, uri: str, storage: st.StorageConfig) -> bool:
 # --- JSONL -------------------------------------------------------------------------------------
 
 def read_jsonl(spark, uri_or_files: str | list[str], storage: st.StorageConfig, schema=None):
-    """JSON-lines documents (``.jsonl``/``.json``, gzipped or not) as a DataFrame.
+    """JSON-lines documents with their positions and a ``_malformed`` marker: see
+    :func:`webcurate.io.jsonl.read_jsonl` (kept here for the callers of this module)."""
+    from webcurate.io import jsonl
 
-    ``uri_or_files`` is any input spec (file, directory, glob, manifest, list). ``schema`` (a
-    StructType or DDL string) skips inference; without it Spark infers types, from the first
-    ``JSONL_INFER_LINES`` lines of the first file when the files are remote. Malformed lines,
-    and lines whose values do not fit the schema, are dropped on both paths. Local files go
-    through ``spark.read.json``; remote ones are streamed by one task per file (the pyspark
-    wheel has no Hadoop S3 filesystem), which converts values with Arrow: read timestamps as
-    strings there."""
-    files = resolve_inputs(uri_or_files, storage)
-    if all(st.is_local(f) for f in files):
-        return spark.read.json(files, schema=schema, mode="DROPMALFORMED")
-    schema = _as_struct(spark, schema) if schema is not None else infer_jsonl_schema(
-        spark, files[0], storage)
-    one_per_task = spark.sparkContext.parallelize([(f,) for f in files], numSlices=len(files))
-    names = spark.createDataFrame(one_per_task, "source_file string")
-    return names.mapInArrow(lambda batches: jsonl_batches(batches, schema, storage), schema)
-
-
-def _as_struct(spark, schema):
-    if isinstance(schema, str):
-        return spark.createDataFrame([], schema).schema
-    return schema
-
-
-def infer_jsonl_schema(spark, uri: str, storage: st.StorageConfig):
-    """Spark's own JSON inference over the first lines of one file (read on the driver)."""
-    lines = [line for line in islice(iter_lines(uri, storage), JSONL_INFER_LINES) if line.strip()]
-    if not lines:
-        raise InputError(f"cannot infer a schema: no JSON lines at the start of {uri}")
-    return spark.read.json(spark.sparkContext.parallelize(lines, 1), mode="DROPMALFORMED").schema
-
-
-def jsonl_batches(batches: Iterator[pa.RecordBatch], schema,
-                  storage: st.StorageConfig) -> Iterator[pa.RecordBatch]:
-    """mapInArrow body: input rows name files; output batches have exactly ``schema``'s types."""
-    from pyspark.sql.pandas.types import to_arrow_schema
-
-    target = to_arrow_schema(schema, timezone="UTC")
-    for batch in batches:
-        for uri in batch.column("source_file").to_pylist():
-            rows = []
-            for line in iter_lines(uri, storage):
-                row = _parse_line(line)
-                if row is not None:
-                    rows.append(row)
-                if len(rows) >= JSONL_BATCH_ROWS:
-                    yield rows_to_batch(rows, target)
-                    rows = []
-            if rows:
-                yield rows_to_batch(rows, target)
-
-
-def _parse_line(line: str) -> dict | None:
-    if not line.strip():
-        return None
-    try:
-        row = json.loads(line)
-    except ValueError:
-        return None
-    return row if isinstance(row, dict) else None
-
-
-def rows_to_batch(rows: list[dict], target: pa.Schema) -> pa.RecordBatch:
-    """Rows as one batch of ``target``; rows whose values do not convert are dropped."""
-    try:
-        return pa.RecordBatch.from_pylist(rows, schema=target)
-    except (pa.ArrowException, TypeError, ValueError, OverflowError):
-        good = []
-        for row in rows:
-            try:
-                pa.RecordBatch.from_pylist([row], schema=target)
-            except (pa.ArrowException, TypeError, ValueError, OverflowError):
-                continue
-            good.append(row)
-        return pa.RecordBatch.from_pylist(good, schema=target)
+    return jsonl.read_jsonl(spark, uri_or_files, storage, schema)

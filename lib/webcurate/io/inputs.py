@@ -33,6 +33,7 @@ MANIFEST_SUFFIXES = (".paths", ".txt", ".manifest")
 GLOB_CHARS = "*?["
 HIDDEN_PREFIXES = ("_", ".")
 GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
 class InputError(ValueError):
@@ -146,13 +147,39 @@ def expand_glob(pattern: str, storage: st.StorageConfig) -> list[str]:
 
 # --- manifests ---------------------------------------------------------------------------------
 
-def iter_lines(uri: str, storage: st.StorageConfig) -> Iterator[str]:
-    """Lines of a UTF-8 text file, gunzipped when it starts with the gzip magic, streaming."""
+def iter_lines(uri: str, storage: st.StorageConfig, errors: str = "strict") -> Iterator[str]:
+    """Lines of a UTF-8 text file, streaming; decompressed when it starts with the gzip or zstd
+    magic (the content decides, not the name). A truncated gzip or zstd file raises
+    ``EOFError`` after its last complete line. ``errors`` is ``bytes.decode``'s: ``replace``
+    turns invalid UTF-8 into U+FFFD, as Spark's text and JSON readers do."""
+    from webcurate.io.streams import ZstdReader
+
     with st.open_input(uri, storage) as raw:
-        stream = gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == GZIP_MAGIC else raw
-        with io.TextIOWrapper(stream, encoding="utf-8") as text:
+        magic = raw.peek(4)[:4]
+        if magic[:2] == GZIP_MAGIC:
+            stream = gzip.GzipFile(fileobj=raw)
+        elif magic == ZSTD_MAGIC:
+            stream = io.BufferedReader(ZstdReader(raw))
+        else:
+            stream = raw
+        with io.TextIOWrapper(stream, encoding="utf-8", errors=errors) as text:
             for line in text:
                 yield line.rstrip("\r\n")
+
+
+def is_bad_file_error(err: BaseException) -> bool:
+    """True for errors that say the file itself is bad (truncated or corrupt compression,
+    gone since it was listed): a job records such a file and goes on. Others (network, access
+    denied) fail the task, so that Spark retries it."""
+    import zlib
+
+    if isinstance(err, (EOFError, gzip.BadGzipFile, zlib.error, FileNotFoundError)):
+        return True
+    if type(err).__name__ == "ZstdError":
+        return True
+    response = getattr(err, "response", None)  # botocore's ClientError
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return code in ("NoSuchKey", "404") or getattr(err, "code", None) in (404, 410)
 
 
 def read_manifest(uri: str, storage: st.StorageConfig, manifest_base: str) -> list[str]:

@@ -27,7 +27,10 @@ Reading (``spark.read.format(NAME).option("path", uri).load()``, or option ``pat
 list of datasets/files): the schema comes from the first file; one input partition per Parquet
 file directly under each path (names starting with ``_`` or ``.`` are skipped, so ``_staging/``
 is invisible). The Python Data Source API offers no column
-pruning: select columns after loading, and expect whole files to be read.
+pruning: select columns after loading, and expect whole files to be read. Option
+``position_columns`` (``"file_col,row_col"``) appends each row's file URI and 0-based row index
+in that file, the twins of Spark's ``_metadata.file_path``/``row_index``, which a Python data
+source cannot offer: ids derived from them do not depend on how the files are split.
 """
 
 from __future__ import annotations
@@ -280,8 +283,10 @@ def conform_batch(batch: pa.RecordBatch, target: pa.Schema) -> pa.RecordBatch:
 
 
 class S3ParquetReader(DataSourceReader):
-    def __init__(self, files: list[str], spark_schema, storage: st.StorageConfig):
+    def __init__(self, files: list[str], spark_schema, storage: st.StorageConfig,
+                 positions: bool = False):
         self.files, self.spark_schema, self.storage = files, spark_schema, storage
+        self.positions = positions  # the schema's last two columns are file URI and row index
 
     def partitions(self) -> list[InputPartition]:
         return [InputPartition(uri) for uri in self.files]
@@ -291,10 +296,18 @@ class S3ParquetReader(DataSourceReader):
         from pyspark.sql.pandas.types import to_arrow_schema
 
         target = to_arrow_schema(self.spark_schema, timezone="UTC")
+        data = pa.schema(list(target)[:-2]) if self.positions else target
         fs, path = st.arrow_filesystem(partition.value, self.storage)
+        row = 0
         with fs.open_input_file(path) as source:
             for batch in pq.ParquetFile(source).iter_batches(batch_size=READ_BATCH_ROWS):
-                yield conform_batch(batch, target)
+                out = conform_batch(batch, data)
+                if self.positions:
+                    out = pa.RecordBatch.from_arrays(
+                        [*out.columns, pa.array([partition.value] * out.num_rows, pa.string()),
+                         pa.array(range(row, row + out.num_rows), pa.int64())], schema=target)
+                row += batch.num_rows
+                yield out
 
 
 class S3ParquetDataSource(DataSource):
@@ -327,10 +340,20 @@ class S3ParquetDataSource(DataSource):
         from pyspark.sql.pandas.types import from_arrow_schema
 
         fs, path = st.arrow_filesystem(self._files()[0], self._storage())
-        return from_arrow_schema(pq.read_schema(path, filesystem=fs))
+        schema = pq.read_schema(path, filesystem=fs)
+        if self._position_columns():
+            file_column, row_column = self._position_columns()
+            schema = schema.append(pa.field(file_column, pa.string())).append(
+                pa.field(row_column, pa.int64()))
+        return from_arrow_schema(schema)
+
+    def _position_columns(self) -> list[str]:
+        names = self.options.get("position_columns")
+        return names.split(",") if names else []
 
     def reader(self, schema) -> S3ParquetReader:
-        return S3ParquetReader(self._files(), schema, self._storage())
+        return S3ParquetReader(self._files(), schema, self._storage(),
+                               positions=bool(self._position_columns()))
 
     def writer(self, schema, overwrite: bool) -> S3ParquetWriter:
         return S3ParquetWriter(self.options, schema)

@@ -154,3 +154,51 @@ def http_head(uri: str, max_attempts: int, timeout_s: float) -> dict | None:
         if err.code in (404, 410):
             return None
         raise
+
+
+class ZstdReader(io.RawIOBase):
+    """The decompressed bytes of a zstd stream of one or more frames (``zstd``, ``pzstd`` and
+    concatenated files), read ``chunk_bytes`` at a time. zstandard's own ``stream_reader`` ends
+    quietly when the input stops inside a frame; a truncated file here raises ``EOFError``, as
+    gzip does, so that it is never taken for a complete one."""
+
+    def __init__(self, raw: BinaryIO, chunk_bytes: int = 1 << 16):
+        import zstandard
+
+        super().__init__()
+        self._raw, self._chunk_bytes = raw, chunk_bytes
+        self._context = zstandard.ZstdDecompressor()
+        self._frame = self._context.decompressobj()
+        self._in_frame = False
+        self._pending, self._offset = b"", 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        view = memoryview(buffer).cast("B")
+        while self._offset >= len(self._pending):
+            if self._frame.eof:  # a frame ended: what followed it starts the next one
+                rest = self._frame.unused_data
+                self._frame, self._in_frame = self._context.decompressobj(), False
+                if rest:
+                    self._feed(rest)
+                    continue
+            data = self._raw.read(self._chunk_bytes)
+            if not data:
+                if self._in_frame:
+                    raise EOFError("zstd stream ended before the end of its frame (truncated)")
+                return 0
+            self._feed(data)
+        count = min(len(view), len(self._pending) - self._offset)
+        view[:count] = self._pending[self._offset:self._offset + count]
+        self._offset += count
+        return count
+
+    def _feed(self, data: bytes) -> None:
+        self._in_frame = True
+        self._pending, self._offset = self._frame.decompress(data), 0
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
