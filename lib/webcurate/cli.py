@@ -67,6 +67,12 @@ def _parser(job: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--wait-for-output", type=float, default=0.0, metavar="SECONDS",
                         help="if another run is writing the same output prefix, wait this long "
                              "for it (default: fail at once)")
+    if job == "filter":
+        parser.add_argument("--sample", type=int, metavar="N",
+                            help="decide the first N input documents in this process, without "
+                                 "Spark, print each decision and write nothing")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="--sample 20 unless --sample is given")
     parser.add_argument("--print-config", action="store_true",
                         help="print the resolved config and exit without running")
     parser.add_argument("--help-config", action="store_true",
@@ -107,6 +113,10 @@ def run_job(job: str, argv: list[str], spark=None) -> int:
     if args.print_config:
         print(to_yaml(config), end="")
         return 0
+    sample = getattr(args, "sample", None) or (DRY_RUN_DOCS if getattr(args, "dry_run", False)
+                                               else None)
+    if sample:
+        return print_sample_decisions(job, config, sample)
     lock = OutputLock(config.output, config.storage, job=job, wait_s=args.wait_for_output)
     try:
         lock.acquire()
@@ -121,6 +131,34 @@ def run_job(job: str, argv: list[str], spark=None) -> int:
         return _run_locked(job, config, run, spark)[0]
     finally:
         lock.release()
+
+
+DRY_RUN_DOCS = 20
+
+
+def print_sample_decisions(job: str, config, n: int) -> int:
+    """``--sample N``: the filter chain on the first ``n`` documents, in this process
+    (:mod:`webcurate.local`), one line each and the counts by reason; nothing is written."""
+    from collections import Counter
+
+    from webcurate import local
+    from webcurate.io.inputs import InputError
+
+    try:
+        docs = local.read_documents(list(config.input), limit=n, storage=config.storage)
+    except (InputError, OSError) as err:
+        print(f"webcurate {job}: error: {err}", file=sys.stderr)
+        return 2
+    decisions = local.filter_documents(docs, config)
+    print(f"webcurate {job} --sample {n}: {len(decisions)} documents, chain "
+          f"{', '.join(config.filters)} (nothing written)")
+    for doc, decision in zip(docs, decisions, strict=True):
+        verdict = "kept" if decision.keep else f"{decision.filter}: {decision.reason}"
+        print(f"  {decision.doc_id}  {verdict:<44} {(doc.get('url') or '')[:60]}")
+    reasons = Counter("kept" if d.keep else d.reason for d in decisions)
+    for reason, count in reasons.most_common():
+        print(f"  {reason:<46}{count:>6}")
+    return 0
 
 
 def run_stage(job: str, config, spark) -> tuple[int, object]:
