@@ -17,7 +17,7 @@ export PYSPARK_PYTHON := $(abspath $(PY))
 export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: install chromium dist test test-all lint run faults bench bench-extract bench-filter bench-dedup bench-quality parity clean
+.PHONY: install chromium dist test test-all lint run faults bench bench-extract bench-filter bench-dedup bench-quality parity scale scale-dedup-10m clean
 
 install: $(STAMP)
 
@@ -98,6 +98,18 @@ bench-quality: install
 # Our filters vs datatrove 0.10.1's on the same real documents (its own venv, made if missing).
 parity: install
 	bash tests/bench/run_bench.sh parity
+
+# The scale harness (docs/scaling.md, "Proven at scale"): a Common Crawl-like corpus of real
+# text, the fineweb pipeline (+ quality) on a local-cluster of 2 executors, in local[2], with
+# executors killed, and at 10x; prints the checks and writes .bench/scale/figures.json.
+# SCALE_ARGS="--records 2000" is the 10x run (2,000 and 20,000 records); scale-dedup-10m is
+# dedup alone at 1M and 10M short documents (slow: not part of the default).
+SCALE_ARGS ?=
+scale: install
+	$(PY) -m tools.scale $(SCALE_ARGS)
+
+scale-dedup-10m: install
+	$(PY) -m tools.scale --dedup-docs 1000000,10000000 $(SCALE_ARGS)
 
 clean:
 	rm -rf out .bench build dist lib/*.egg-info .pytest_cache

@@ -34,7 +34,11 @@ def stage_metrics(events: Iterable[dict]) -> list[dict]:
         rows.append({
             "stage": info["Stage ID"], "attempt": info.get("Stage Attempt ID", 0),
             "name": info.get("Stage Name", "").split(" at ")[0],
+            "site": info.get("Stage Name", "").partition(" at ")[2],
             "tasks": info.get("Number of Tasks", 0),
+            "submitted_ms": info.get("Submission Time"),
+            "completed_ms": info.get("Completion Time"),
+            "failed": "Failure Reason" in info,
             "input": int(values.get("internal.metrics.input.bytesRead", 0) or 0),
             "output": int(values.get("internal.metrics.output.bytesWritten", 0) or 0),
             "shuffle_write": int(values.get("internal.metrics.shuffle.write.bytesWritten", 0)
