@@ -11,7 +11,9 @@ from reference_lsh import UnionFind
 from webcurate.dedup.components import (
     Checkpointer,
     ComponentsDidNotConverge,
+    choose_checkpoints,
     connected_components,
+    hadoop_schemes,
 )
 
 pytestmark = pytest.mark.spark
@@ -84,3 +86,59 @@ def test_stars_of_band_buckets_need_no_round_and_overlapping_stars_do(spark):
     joined = connected_components(spark.createDataFrame([*stars, (110, 5)], "a long, b long"), 5)
     assert joined.iterations >= 1 and joined.components == 1
     assert {root for _, root in joined.labels.collect()} == {1}
+
+
+# --- where rounds are checkpointed (issue 11, defect 9) -----------------------------------------
+
+@pytest.mark.parametrize("master", ["spark://10.0.0.1:7077", "yarn", "k8s://https://api:6443",
+                                    "local-cluster[2,1,1024]"])
+def test_a_cluster_checkpoints_to_a_reliable_directory(master):
+    local = choose_checkpoints(master, None, "/data/out/minhash-x", {"file"})
+    assert (local.directory, local.owned, local.warning) == ("/data/out/minhash-x/_work", True,
+                                                             None)
+    hdfs = choose_checkpoints(master, None, "hdfs://nn/out/t", {"file", "hdfs"})
+    assert hdfs.directory == "hdfs://nn/out/t/_work"
+    # s3:// without Spark's s3 file system: the same objects through s3a when it is there
+    assert choose_checkpoints(master, None, "s3://b/out/t", {"file", "s3a"}).directory == \
+        "s3a://b/out/t/_work"
+    on_emr = choose_checkpoints(master, None, "s3://b/out/t", {"file", "s3"})
+    assert on_emr.directory == "s3://b/out/t/_work"
+    configured = choose_checkpoints(master, "hdfs://nn/tmp/cc", "s3://b/out/t", {"file"})
+    assert (configured.directory, configured.owned) == ("hdfs://nn/tmp/cc", False)
+    # nothing reliable: executor-local checkpoints, and the stats say so
+    fallback = choose_checkpoints(master, None, "s3://b/out/t", {"file"})
+    assert fallback.directory is None and "components.checkpoint_dir" in fallback.warning
+
+
+@pytest.mark.parametrize("master", ["local", "local[2]", "local[*]", "local[2,4]"])
+def test_local_mode_may_use_executor_local_checkpoints_without_a_warning(master):
+    choice = choose_checkpoints(master, None, "s3://b/out/t", {"file"})
+    assert (choice.directory, choice.warning) == (None, None)
+    assert choose_checkpoints(master, None, "/out/t", {"file"}).directory == "/out/t/_work"
+
+
+def test_hadoop_schemes_are_probed_on_the_session(spark):
+    found = hadoop_schemes(spark, ["file", "no-such-scheme"])
+    assert found == {"file"}
+
+
+def test_reliable_checkpoints_give_the_same_components_and_are_cleaned(spark, tmp_path):
+    rng = random.Random(3)
+    edges = known_graphs(rng, 300)
+    df = spark.createDataFrame(edges, "a long, b long")
+    results = {}
+    for name, directory in (("local", None), ("reliable", str(tmp_path / "_work"))):
+        checkpoint = Checkpointer(spark, directory, owns_directory=True)
+        try:
+            result = connected_components(df, max_iterations=30, checkpoint=checkpoint)
+            results[name] = (sorted(tuple(r) for r in result.labels.collect()),
+                             result.components, result.iterations)
+        finally:
+            checkpoint.close()
+        if directory:
+            assert checkpoint.calls > 0  # rounds went through the directory
+    assert results["local"] == results["reliable"]
+    expected = union_find_labels(edges)
+    expected.pop(edges[-1][0], None)  # the self loop alone is no edge of the graph
+    assert results["reliable"][0] == sorted(expected.items())
+    assert not (tmp_path / "_work").exists()  # the run's files and its own directory are gone

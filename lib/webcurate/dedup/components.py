@@ -21,8 +21,13 @@ job fails instead of looping on.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from webcurate.io import storage as st
+
+#: Component checkpoints of a running job, under its dataset directory (deleted at the end).
+WORK_DIR = "_work"
 
 
 class ComponentsDidNotConverge(RuntimeError):
@@ -121,6 +126,64 @@ def connected_components(edges, max_iterations: int,
     labels = current.select(F.col("src").alias("node"), F.col("dst").alias("root"))
     roots = current.select(F.col("dst").alias("node"), F.col("dst").alias("root")).distinct()
     return Components(labels=labels.unionByName(roots), iterations=iteration, components=centres)
+
+
+@dataclass(frozen=True)
+class CheckpointChoice:
+    """Where rounds are checkpointed: ``directory`` (reliable, Parquet) or None (executor-local
+    blocks, ``localCheckpoint``); ``warning`` when a cluster run has to fall back to those."""
+
+    directory: str | None
+    owned: bool = False  # the job's own <dataset>/_work: removed when empty after the run
+    warning: str | None = None
+
+
+def is_local_master(master: str) -> bool:
+    """Driver and executors in one JVM (``local``, ``local[N]``, ``local[N,F]``): an executor
+    cannot be lost without the driver. ``local-cluster[...]`` runs separate executor JVMs."""
+    return master.startswith("local") and not master.startswith("local-cluster")
+
+
+def choose_checkpoints(master: str, configured: str | None, dataset_uri: str,
+                       hadoop_schemes: Iterable[str]) -> CheckpointChoice:
+    """Where connected components checkpoint their rounds.
+
+    ``localCheckpoint`` keeps each round in executor storage: one lost executor (spot reclaim,
+    dynamic allocation) loses blocks whose lineage was cut, and the job fails. So a reliable
+    directory is used whenever one exists: ``components.checkpoint_dir``, else
+    ``<dataset>/_work`` when Spark's Hadoop has a file system for the output's scheme
+    (``hadoop_schemes``: local, hdfs, s3a; s3 on EMR), else ``s3a://`` for an ``s3://`` output
+    when the cluster has s3a. Executor-local checkpoints remain only without any of these;
+    outside local mode that is recorded as a warning in the job's stats."""
+    if configured:
+        return CheckpointChoice(configured)
+    schemes = set(hadoop_schemes)
+    scheme = st.split_uri(dataset_uri)[0]
+    work = st.join_uri(dataset_uri, WORK_DIR)
+    if scheme in schemes:
+        return CheckpointChoice(work, owned=True)
+    if scheme == "s3" and "s3a" in schemes:
+        return CheckpointChoice("s3a://" + work.removeprefix("s3://"), owned=True)
+    if is_local_master(master):
+        return CheckpointChoice(None)
+    return CheckpointChoice(None, warning=(
+        f"components use executor-local checkpoints on master {master}: Spark has no file "
+        f"system for {scheme}:// here; set components.checkpoint_dir (hdfs://, s3a://) so that "
+        f"a lost executor does not fail the job"))
+
+
+def hadoop_schemes(spark, schemes: Iterable[str]) -> set[str]:
+    """Those of ``schemes`` for which Spark's Hadoop configuration has a FileSystem class."""
+    context = spark.sparkContext
+    fs = context._jvm.org.apache.hadoop.fs.FileSystem
+    found = set()
+    for scheme in schemes:
+        try:
+            fs.getFileSystemClass(scheme, context._jsc.hadoopConfiguration())
+            found.add(scheme)
+        except Exception:  # py4j error wrapping UnsupportedFileSystemException
+            continue
+    return found
 
 
 class Checkpointer:

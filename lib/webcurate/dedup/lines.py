@@ -6,14 +6,19 @@
    the first occurrence by ``(rank, doc_id, unit)``; the join back to the occurrences is
    broadcast or skew-split (a navigation line shared by millions of pages is one hot key).
    ``keep_first`` removes every occurrence but the first, ``drop_all`` every occurrence.
-3. Only the documents that lost units go through Python again: their text is rebuilt without
-   those units and its words are counted; fewer than ``min_doc_words`` drops the document.
+   The result, ``(doc_id, removed unit indices)``, is checkpointed: no text in it.
+3. Only the documents that lost units are rewritten: they are picked out of the input in its
+   own splits (:mod:`.removal`, no shuffle), joined with their unit lists (the one shuffle
+   that carries text: these documents' rows, once), and an Arrow UDF rebuilds the text without
+   those units and counts its words; the rewritten rows are checkpointed. Fewer than
+   ``min_doc_words`` words drops the document; the others replace the originals in ``kept/``.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -23,9 +28,6 @@ from webcurate.dedup.text_units import batch_unit_keys, remove_units, word_count
 
 UNIT_SCHEMA = pa.schema([pa.field("doc_id", pa.string()), pa.field("rank", pa.float64()),
                          pa.field("unit", pa.int32()), pa.field("key", pa.binary())])
-REWRITE_SCHEMA = pa.schema([pa.field("doc_id", pa.string()), pa.field("new_text", pa.string()),
-                            pa.field("units_removed", pa.int32()),
-                            pa.field("words_left", pa.int64())])
 
 
 def unit_batches(batches: Iterator[pa.RecordBatch], unit: str,
@@ -64,57 +66,68 @@ def removed_units(units, policy: str):
     return hits.groupBy("doc_id").agg(F.sort_array(F.collect_list("unit")).alias("removed"))
 
 
-def rewrite_batches(batches: Iterator[pa.RecordBatch], unit: str) -> Iterator[pa.RecordBatch]:
-    """mapInArrow body: ``(doc_id, text, removed)`` -> the text without those units."""
-    for batch in batches:
-        texts = batch.column("text").to_pylist()
-        removed = batch.column("removed").to_pylist()
-        new_texts = [remove_units(t or "", unit, r) for t, r in zip(texts, removed, strict=True)]
-        yield pa.RecordBatch.from_arrays(
-            [batch.column("doc_id").cast(pa.string()), pa.array(new_texts, pa.string()),
-             pa.array([len(r) for r in removed], pa.int32()),
-             pa.array(np.array([word_count(t) for t in new_texts], dtype=np.int64))],
-            schema=REWRITE_SCHEMA)
+def rewrite_arrays(texts: pa.Array, removed: pa.Array, unit: str) -> pa.StructArray:
+    """Arrow UDF body: each text without its removed units, and the words left."""
+    new_texts = [remove_units(t or "", unit, r or [])
+                 for t, r in zip(texts.to_pylist(), removed.to_pylist(), strict=True)]
+    words = np.array([word_count(t) for t in new_texts], dtype=np.int64)
+    return pa.StructArray.from_arrays([pa.array(new_texts, pa.string()), pa.array(words)],
+                                      names=["text", "words_left"])
 
 
-def rewritten_texts(docs, removed, unit: str):
-    """``(doc_id, new_text, units_removed, words_left)`` for the documents that lost units."""
-    from pyspark.sql.pandas.types import from_arrow_schema
+@dataclass
+class LineEdits:
+    """What line dedup decided: ``changed(doc_id)`` lost units; ``rewritten`` holds their
+    input rows with the new text, ``units_removed`` and ``words_left``; ``short`` the
+    too-short ones as duplicate rows."""
 
-    changed = docs.select("doc_id", "text").join(removed, "doc_id", "inner")
-    return changed.mapInArrow(functools.partial(rewrite_batches, unit=unit),
-                              from_arrow_schema(REWRITE_SCHEMA))
+    changed: object
+    rewritten: object
+    short: object
 
 
-def apply_rewrites(kept, rewrites, columns: list[str]):
-    """``kept`` with the rewritten texts put in place; column order as ``columns``."""
+def rewritten_rows(run, docs, removed, shared_nodes: list[int]):
+    """``docs`` rows (every input column) of the documents in ``removed(doc_id, removed)``,
+    with their text rewritten, plus ``units_removed`` and ``words_left``; checkpointed."""
     from pyspark.sql import functions as F
+    from pyspark.sql.functions import arrow_udf
 
-    new = rewrites.select("doc_id", "new_text")
-    return (kept.join(new, "doc_id", "left")
-            .withColumn("text", F.coalesce(F.col("new_text"), F.col("text")))
-            .select(*columns))
+    unit = run.config.lines.unit
+
+    @arrow_udf("struct<text string, words_left bigint>")
+    def rewrite(texts: pa.Array, removed: pa.Array) -> pa.Array:
+        return rewrite_arrays(texts, removed, unit)
+
+    ids = docs.select("doc_id", F.xxhash64("doc_id").alias("node"))
+    changed = run.removal(removed.select("doc_id"), ids, shared_nodes, "lines_changed").only(docs)
+    joined = changed.join(removed, "doc_id", "inner")
+    return run.checkpoint(
+        joined.withColumn("new", rewrite(F.col("text").cast("string"), F.col("removed")))
+        .select(*[F.col("new.text").alias("text") if c == "text" else F.col(c)
+                  for c in docs.columns],
+                F.size("removed").cast("int").alias("units_removed"),
+                F.col("new.words_left").alias("words_left")))
 
 
-def line_dedup(run, docs):
-    """Line dedup of ``docs(doc_id, rank, text)``: ``(rewrites, too-short duplicates)``."""
+def line_dedup(run, base, docs, shared_nodes: list[int]) -> LineEdits:
+    """Line dedup of ``base(doc_id, rank, text)``, whose rows are among the input ``docs``."""
     from pyspark.sql import functions as F
 
     settings = run.config.lines
     with run.timer("lines"):
-        units = run.persist(unit_rows(docs, settings, run.config.normalize))
-        removed = removed_units(units, settings.policy)
-        rewrites = run.checkpoint(rewritten_texts(docs, removed, settings.unit))
-        totals = rewrites.agg(
+        units = run.persist(unit_rows(base, settings, run.config.normalize))
+        removed = run.checkpoint(removed_units(units, settings.policy))
+        rewritten = rewritten_rows(run, docs, removed, shared_nodes)
+        totals = rewritten.agg(
             F.count(F.lit(1)).alias("changed"), F.sum("units_removed").alias("units"),
             F.sum((F.col("words_left") < settings.min_doc_words).cast("long")).alias("short"),
         ).first()
         run.stats.update(units_keyed=units.count(), units_removed=int(totals["units"] or 0),
                          documents_changed=int(totals["changed"]),
                          documents_too_short=int(totals["short"] or 0))
-    short = rewrites.where(F.col("words_left") < settings.min_doc_words).select(
+    short = rewritten.where(F.col("words_left") < settings.min_doc_words).select(
         "doc_id", F.lit("too_short_after_lines").alias("kind"),
         F.lit(None).cast("string").alias("cluster_id"),
         F.lit(None).cast("string").alias("survivor_id"),
         F.lit(None).cast("double").alias("jaccard"))
-    return rewrites, short
+    return LineEdits(removed.select("doc_id"), rewritten, short)

@@ -5,23 +5,30 @@
    Two distinct ``doc_id`` s with the same node (expected ~0.03 times in 10^9 documents) are
    counted and left out of near dedup rather than merged.
 2. **signatures**: one ``mapInArrow`` pass (:mod:`.spark_minhash`) -> exact keys, band keys,
-   shingle sets; persisted, as every later stage reads it.
+   shingle sets; persisted, as every later stage reads it. The file scan is asked for at least
+   one split per core (:func:`webcurate.spark.scan_at_least`) instead of repartitioning the text.
 3. **url** / **exact**: groups of equal url / exact key, survivor by rule (:mod:`.survivors`).
 4. **banding** -> **components** -> near duplicates (minhash mode), or line dedup (lines mode).
 5. **filtering**: ``duplicates/`` is written, read back, and ``kept/`` is the input minus those
-   ids (plus rewritten texts in lines mode). Nothing is collected to the driver but counts,
-   the cluster-size histogram and the (at most ``MAX_SHARED_NODES``) ids that share a node.
+   ids (plus rewritten texts in lines mode), filtered in the input's own splits by
+   :mod:`.removal`: no document text goes through a shuffle, whatever the number of duplicates.
+
+Nothing is collected to the driver but counts, the cluster-size histogram (one row per power
+of two), the ids that share a node (at most ``MAX_SHARED_NODES``, more fail the job) and
+:mod:`.removal`'s Bloom filter (1.5 bytes per removed document) and its false positives.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from dataclasses import dataclass, field
 
 from webcurate.config import ConfigError
 from webcurate.dedup import spark_minhash as sm
-from webcurate.dedup.components import Checkpointer
+from webcurate.dedup.components import CheckpointChoice, Checkpointer
+from webcurate.dedup.removal import plan_removal
 from webcurate.dedup.signatures import SignatureSpec
 from webcurate.dedup.survivors import (
     DUPLICATE_COLUMNS,
@@ -34,6 +41,7 @@ from webcurate.documents import read_document_files
 from webcurate.io import storage as st
 from webcurate.io.datasets import read_parquet, write_dataset_files
 from webcurate.io.inputs import InputError
+from webcurate.spark import scan_at_least
 
 MAX_SHARED_NODES = 10_000
 DUPLICATES_DDL = "doc_id string, kind string, cluster_id string, survivor_id string, jaccard double"
@@ -74,6 +82,14 @@ class Run:
         self.cached.append(df)
         return df
 
+    def removal(self, removed, ids, shared_nodes: list[int], purpose: str):
+        """:func:`.removal.plan_removal` of ``removed(doc_id)`` among ``ids(doc_id, node)``;
+        its broadcasts are released with the cached frames, its counts go to the stats."""
+        removal = plan_removal(self.spark, removed, ids, shared_nodes)
+        self.cached += [b for b in (removal.bloom, removal.rescued) if b is not None]
+        self.stats.setdefault("removal", {})[purpose] = removal.stats
+        return removal
+
 
 def check_doc_ids(base) -> tuple[int, list[int]]:
     """``(documents, nodes shared by distinct doc_ids)``; the shared nodes are left out of near
@@ -95,6 +111,11 @@ def check_doc_ids(base) -> tuple[int, list[int]]:
         doc_id, rows = repeated[0]
         raise InputError(f"doc_id '{doc_id}' occurs {rows} times in the input "
                          f"({len(repeated)} such ids or more): dedup needs one row per doc_id")
+    if len(nodes) > MAX_SHARED_NODES:
+        # Not chance (~0.03 expected in 10^9 ids): ids built to collide. Only the listed
+        # nodes are kept apart, so the others would merge documents: refuse instead.
+        raise InputError(f"{totals['shared']} xxhash64 values are shared by distinct doc_ids "
+                         f"(more than {MAX_SHARED_NODES}): are the doc_ids adversarial?")
     return documents, sorted({row["node"] for row in ids})
 
 
@@ -125,8 +146,10 @@ def signature_spec(config, plan) -> SignatureSpec:
 
 
 def spread_over_cores(spark, df):
-    """``df`` in at least as many partitions as the cluster has cores: a single input file
-    read as one split would otherwise keep one core busy in the signature stage."""
+    """``df`` in at least as many partitions as the cluster has cores. The scan is already
+    asked for that many splits (:func:`produce`); fewer remain only when the whole input is
+    one unsplittable split (one Parquet row group, one gzip file): then that one split's text
+    is repartitioned, a shuffle bounded by one file, so that the signatures use every core."""
     cores = spark.sparkContext.defaultParallelism
     return df.repartition(cores) if df.rdd.getNumPartitions() < cores else df
 
@@ -181,33 +204,37 @@ def duplicate_stats(written) -> dict:
     }
 
 
-def write_outputs(run: Run, docs, duplicates, dataset_uri: str, file_prefix: str,
-                  rewrites=None) -> dict:
-    """``duplicates/`` first, then ``kept/`` = input minus those ids (texts rewritten in lines
-    mode); returns the duplicate stats."""
-    from webcurate.dedup.lines import apply_rewrites
+def write_outputs(run: Run, docs, ids, duplicates, shared_nodes: list[int], dataset_uri: str,
+                  file_prefix: str, lines=None) -> dict:
+    """``duplicates/`` first, then ``kept/`` = input minus those ids, filtered where the
+    documents are (:mod:`.removal`; ``ids(doc_id, node)`` are the input's); in lines mode the
+    documents that lost units are replaced by their rewritten rows. The duplicate stats."""
+    from pyspark.sql import functions as F
 
     storage = run.config.storage
     with run.timer("filtering"):
         files = write_dataset_files(duplicates.select(*DUPLICATE_COLUMNS),
                                     st.join_uri(dataset_uri, "duplicates"), file_prefix, storage)
         written = read_parquet(run.spark, files, storage)
-        kept = without(docs, written)
-        if rewrites is not None:
-            kept = apply_rewrites(kept, rewrites, docs.columns)
+        removed = written.select("doc_id")
+        if lines is not None:
+            removed = removed.unionByName(lines.changed.select("doc_id"))
+        kept = run.removal(removed, ids, shared_nodes, "kept").without(docs)
+        if lines is not None:
+            long_enough = F.col("words_left") >= run.config.lines.min_doc_words
+            kept = kept.unionByName(lines.rewritten.where(long_enough).select(*docs.columns))
         write_dataset_files(kept.select(*docs.columns), st.join_uri(dataset_uri, "kept"),
                             file_prefix, storage)
     return duplicate_stats(written)
 
 
-def _stages(run: Run, base, shared_nodes: list[int]):
-    """All dedup steps of the plan: ``(duplicate DataFrames, rewrites or None)``."""
+def _stages(run: Run, docs, base, shared_nodes: list[int]):
+    """All dedup steps of the plan: ``(duplicate DataFrames, LineEdits or None)``."""
     from webcurate.dedup.lines import line_dedup
     from webcurate.dedup.near import near_duplicates
 
     steps = run.plan.steps
-    found, rewrites = [], None
-    remaining = base.drop("text")
+    found, lines = [], None
     if {"url", "exact", "near"} & set(steps):
         spread = spread_over_cores(run.spark, base)
         features = run.persist(sm.doc_features(spread, signature_spec(run.config, run.plan)))
@@ -217,29 +244,40 @@ def _stages(run: Run, base, shared_nodes: list[int]):
         if "near" in steps:
             found.append(near_duplicates(run, remaining, shared_nodes))
     if "lines" in steps:
-        rewrites, short = line_dedup(run, base.join(remaining.select("doc_id"), "doc_id",
-                                                    "left_semi"))
-        found.append(short)
-    return found, rewrites
+        for_lines = base
+        if found:  # line dedup sees only the url / exact survivors (no text moves)
+            earlier = run.checkpoint(functools.reduce(
+                lambda a, b: a.unionByName(b), [f.select("doc_id") for f in found]))
+            removal = run.removal(earlier, base.select("doc_id", "node"), shared_nodes,
+                                  "before_lines")
+            for_lines = removal.without(base)
+        lines = line_dedup(run, for_lines, docs, shared_nodes)
+        found.append(lines.short)
+    return found, lines
 
 
 def produce(spark, config, plan, files: list[str], dataset_uri: str, file_prefix: str,
-            checkpoint_dir: str | None) -> dict:
+            checkpoints: CheckpointChoice) -> dict:
     """Run the plan on the input ``files`` and write ``kept/`` and ``duplicates/`` under
     ``dataset_uri``; the stats."""
     from webcurate.jobs.dedup import minhash_summary
 
-    owns = checkpoint_dir is not None and checkpoint_dir != config.components.checkpoint_dir
-    run = Run(spark, config, plan, Checkpointer(spark, checkpoint_dir, owns_directory=owns))
+    run = Run(spark, config, plan, Checkpointer(spark, checkpoints.directory,
+                                                owns_directory=checkpoints.owned))
+    run.stats["checkpoints"] = "reliable" if checkpoints.directory else "executor-local"
+    if checkpoints.warning:
+        run.stats["checkpoint_warning"] = checkpoints.warning
     try:
-        docs = read_document_files(spark, files, config.storage, described_as=config.input)
-        base = base_columns(docs, config, plan.steps)  # a missing column fails here, at once
-        with run.timer("ids"):
-            documents_in, shared_nodes = check_doc_ids(base.select("doc_id", "node"))
-        found, rewrites = _stages(run, base, shared_nodes)
-        duplicates = (resolve_survivors(found) if found
-                      else spark.createDataFrame([], DUPLICATES_DDL))
-        counts = write_outputs(run, docs, duplicates, dataset_uri, file_prefix, rewrites)
+        with scan_at_least(spark, spark.sparkContext.defaultParallelism):
+            docs = read_document_files(spark, files, config.storage, described_as=config.input)
+            base = base_columns(docs, config, plan.steps)  # a missing column fails here
+            with run.timer("ids"):
+                documents_in, shared_nodes = check_doc_ids(base.select("doc_id", "node"))
+            found, lines = _stages(run, docs, base, shared_nodes)
+            duplicates = (resolve_survivors(found) if found
+                          else spark.createDataFrame([], DUPLICATES_DDL))
+            counts = write_outputs(run, docs, base.select("doc_id", "node"), duplicates,
+                                   shared_nodes, dataset_uri, file_prefix, lines)
     finally:
         for df in run.cached:
             df.unpersist()

@@ -96,8 +96,10 @@ class ComponentsSettings:
         help="rounds of large-star + small-star before giving up (the guard; dedup graphs "
              "take 0-3, a 5,000-node chain 10)")
     checkpoint_dir: str | None = option(
-        None, help="Hadoop-style directory for round checkpoints; null = <dataset>/_work under a "
-                   "local or hdfs output, executor-local checkpoints for s3:// outputs")
+        None, help="Hadoop-style directory for round checkpoints (survive a lost executor); "
+                   "null = <dataset>/_work when Spark can write the output's scheme (local, "
+                   "hdfs, s3a; s3:// via s3a when the cluster has it), else executor-local "
+                   "checkpoints (a warning in stats outside local mode)")
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,6 @@ from webcurate.spark import SparkConfig
 
 MODES = ("minhash", "exact", "lines")
 DATASETS = ("kept", "duplicates")
-WORK_DIR = "_work"  # component checkpoints of a running job, under the dataset directory
 
 
 @dataclass(frozen=True)
@@ -153,13 +152,14 @@ def preflight_dedup(config: DedupJobConfig) -> None:
                           "Hadoop file system (local, hdfs://, s3a://), not s3://")
 
 
-def checkpoint_directory(config: DedupJobConfig, dataset_uri: str) -> str | None:
-    """Where component rounds are checkpointed; None = executor-local checkpoints."""
-    if config.components.checkpoint_dir:
-        return config.components.checkpoint_dir
-    if st.uses_spark_writer(dataset_uri):
-        return st.join_uri(dataset_uri, WORK_DIR)
-    return None
+def checkpoint_choice(spark, config: DedupJobConfig, dataset_uri: str):
+    """Where component rounds are checkpointed on this session's master
+    (:func:`webcurate.dedup.components.choose_checkpoints`)."""
+    from webcurate.dedup.components import choose_checkpoints, hadoop_schemes
+
+    schemes = hadoop_schemes(spark, {"file", st.split_uri(dataset_uri)[0], "s3a"})
+    return choose_checkpoints(spark.sparkContext.master, config.components.checkpoint_dir,
+                              dataset_uri, schemes)
 
 
 def run_dedup(spark, config: DedupJobConfig) -> JobResult:
@@ -175,7 +175,7 @@ def run_dedup(spark, config: DedupJobConfig) -> JobResult:
     stats, reused = commit_run(
         dataset_uri, config.storage, DATASETS, run_id, config.overwrite,
         lambda file_prefix: produce(spark, config, plan, files, dataset_uri, file_prefix,
-                                    checkpoint_directory(config, dataset_uri)))
+                                    checkpoint_choice(spark, config, dataset_uri)))
     run = {"dataset": dataset_uri, "reused_committed_run": reused,
            "seconds": round(time.time() - started, 3)}
     return JobResult(stats={**stats, "run": run})
