@@ -336,3 +336,32 @@ def test_a_truncated_file_is_recorded_and_the_read_goes_on(spark, s3_server, s3_
     partial = marked.where("_malformed IS NULL").count()
     assert 697 < partial < 2 * 697  # all of a, the complete lines of b
     assert example["source_row"] == partial - 697
+
+
+def test_a_batch_write_lists_only_its_own_files_on_s3(spark, s3_server):
+    """Writing batch k must not list the files of batches 1..k-1 (quadratic over a dump)."""
+    from webcurate.io import storage as st_module
+    from webcurate.io.datasets import write_dataset_files
+
+    dataset = f"s3://{s3_server.make_bucket()}/out/docs"
+    df = spark.createDataFrame([(str(i), "text") for i in range(6)], "doc_id string, text string")
+    write_dataset_files(df.repartition(2), dataset, "part-aaaaaaaaaaaaaaaa", s3_server.storage)
+    calls = []
+    real = st_module.list_files
+
+    def counting(uri, *args, **kwargs):
+        calls.append(uri)
+        return real(uri, *args, **kwargs)
+
+    st_module.list_files = counting
+    try:
+        files = write_dataset_files(df.repartition(3), dataset, "part-bbbbbbbbbbbbbbbb",
+                                    s3_server.storage)
+    finally:
+        st_module.list_files = real
+    assert [f.rsplit("/", 1)[-1] for f in files] == [
+        f"part-bbbbbbbbbbbbbbbb-{i:05d}.parquet" for i in range(3)]
+    assert not [u for u in calls if u.rstrip("/") == dataset]  # never the whole dataset
+    everything = st_module.list_files(dataset, s3_server.storage)
+    assert len([u for u in everything if u.endswith(".parquet")]) == 2 + 3 or len(
+        [u for u in everything if "aaaa" in u]) >= 1

@@ -61,9 +61,7 @@ def write_dataset_files(df, dataset_uri: str, file_prefix: str,
     df = with_faults(df)
     if st.uses_spark_writer(dataset_uri):
         return _write_with_spark(df, dataset_uri, file_prefix)
-    mine = [u for u in list_dataset_files(dataset_uri, storage)
-            if is_final_name_of(_name(u), file_prefix)]
-    delete_files(mine, storage)
+    delete_files(_files_of(dataset_uri, file_prefix, storage), storage)
     s3_parquet.register(df.sparkSession)
     try:
         (df.write.format(s3_parquet.NAME).mode("append")
@@ -80,7 +78,12 @@ def write_dataset_files(df, dataset_uri: str, file_prefix: str,
         time.sleep(STRAGGLER_GRACE_S)
         s3_parquet.clear_staging(dataset_uri, file_prefix, storage)
         raise
-    return [u for u in list_dataset_files(dataset_uri, storage)
+    return _files_of(dataset_uri, file_prefix, storage)
+
+
+def _files_of(dataset_uri: str, file_prefix: str, storage: st.StorageConfig) -> list[str]:
+    """The files of one ``file_prefix`` (one batch), listed by name prefix only."""
+    return [u for u in st.list_names_starting(dataset_uri, f"{file_prefix}-", storage)
             if is_final_name_of(_name(u), file_prefix)]
 
 
@@ -101,6 +104,12 @@ class _HadoopFS:
             return []
         return sorted(s.getPath().getName() for s in self._fs.listStatus(self._path(uri))
                       if s.isFile())
+
+    def names_starting(self, uri: str, name_prefix: str) -> list[str]:
+        """Names of the files directly under ``uri`` starting with ``name_prefix`` (a glob,
+        which Hadoop's object-store file systems list by key prefix)."""
+        found = self._fs.globStatus(self._path(st.join_uri(uri, f"{name_prefix}*")))
+        return sorted(s.getPath().getName() for s in (found or []) if s.isFile())
 
     def dir_names(self, uri: str) -> list[str]:
         """Names of the directories directly under a directory ([] when it does not exist)."""
@@ -136,7 +145,7 @@ def _wait_for_running_stages(spark, timeout_s: float = 60.0) -> None:
 def _write_with_spark(df, dataset_uri: str, file_prefix: str) -> list[str]:
     hadoop = _HadoopFS(df.sparkSession, dataset_uri)
     staging = s3_parquet.staging_dir(dataset_uri, file_prefix)
-    for name in hadoop.file_names(dataset_uri):
+    for name in hadoop.names_starting(dataset_uri, f"{file_prefix}-"):
         if is_final_name_of(name, file_prefix):
             hadoop.delete(st.join_uri(dataset_uri, name))
     try:

@@ -246,6 +246,25 @@ def list_files(uri_prefix: str, storage: StorageConfig, recursive: bool = True) 
     return sorted(found)
 
 
+def list_names_starting(directory: str, name_prefix: str, storage: StorageConfig) -> list[str]:
+    """Sorted URIs of the files directly under ``directory`` whose names start with
+    ``name_prefix``: on S3 one listing of just those keys, so a writer that looks up its own
+    batch's files costs requests in proportion to that batch, not to the whole dataset."""
+    scheme, bucket, key = split_uri(directory)
+    if scheme == "file":
+        path = key
+        if not os.path.isdir(path):
+            return []
+        return sorted(join_uri(directory, e.name) for e in os.scandir(path)
+                      if e.is_file() and e.name.startswith(name_prefix))
+    _check_s3(directory, "list")
+    paginator = s3_client(storage, bucket).get_paginator("list_objects_v2")
+    pages = paginator.paginate(Bucket=bucket, Prefix=_dir_prefix(key) + name_prefix,
+                               Delimiter="/", PaginationConfig={"PageSize": LIST_PAGE_SIZE})
+    return sorted(f"{scheme}://{bucket}/{item['Key']}" for page in pages
+                  for item in page.get("Contents", []) if not item["Key"].endswith("/"))
+
+
 def _s3_keys(storage: StorageConfig, bucket: str, key: str, recursive: bool = True) -> list[str]:
     """Every key under the directory ``key`` (markers included), page by page."""
     paginator = s3_client(storage, bucket).get_paginator("list_objects_v2")
