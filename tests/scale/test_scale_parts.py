@@ -114,12 +114,16 @@ def test_kill_check_wants_the_kill_inside_its_phase_and_a_new_executor():
     windows = [("filter", 100.0, 110.0), ("components", 200.0, 202.0)]
     kills = [{"phase": "filter", "pid": 7, "killed_at": 103.0, "executors_before": [7, 8]},
              {"phase": "components", "pid": 9, "killed_at": 201.0, "executors_before": [8, 9]}]
-    assert report.kill_check("k", kills, windows, executors_seen=4).status == "PASS"
+    added = [{"event": "added", "id": str(i), "t": t, "reason": None}
+             for i, t in enumerate((1.0, 1.0, 104.0, 201.5))]
+    assert report.kill_check("k", kills, windows, added).status == "PASS"
     late = [{**kills[0]}, {**kills[1], "killed_at": 205.0}]
-    assert "kill missed components" in report.kill_check("k", late, windows, 4).detail
-    assert "no replacement" in report.kill_check("k", kills, windows, 2).detail
+    assert "kill missed components" in report.kill_check("k", late, windows, added).detail
+    shutdown_churn = [*added[:3], {**added[3], "t": 300.0}]  # after the last phase: no proof
+    assert "no executor added after the kill in components" in report.kill_check(
+        "k", kills, windows, shutdown_churn).detail
     none = [{**kills[0], "killed_at": None, "pid": None}]
-    assert report.kill_check("k", none, windows, 4).status == "FAIL"
+    assert report.kill_check("k", none, windows, added).status == "FAIL"
 
 
 def test_processes_are_classified_by_their_place_in_the_tree():

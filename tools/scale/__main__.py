@@ -105,7 +105,7 @@ def pipeline_checks(results: dict, args) -> list[report.Check]:
     checks.append(report.equality_check("executor killed = clean (every stage)",
                                         clean["digests"], killed["digests"]))
     checks.append(report.kill_check("kills landed in filter and components", killed["kills"],
-                                    phase_windows(killed["markers"]), killed["executors_seen"]))
+                                    phase_windows(killed["markers"]), killed["executors"]))
     big = results.get(f"cluster-{args.factor}x")
     if big:
         for role in ("driver_python", "driver_jvm"):
@@ -133,6 +133,22 @@ def print_report(results: dict, checks: list[report.Check], args) -> None:
     print(report.checks_table(checks))
 
 
+def report_only(args) -> int:
+    """Checks and tables again from ``figures.json`` and the run folders (no Spark)."""
+    from tools.scale import eventlog
+
+    figures = json.loads((args.out / "figures.json").read_text())
+    results = figures["results"]
+    for result in results.values():
+        logs = eventlog.application_logs(Path(result["folder"]) / "events")
+        result["executors"] = [e for log in logs for e in eventlog.executor_events(log)]
+    checks = pipeline_checks(results, args)
+    print_report(results, checks, args)
+    figures["checks"] = [c.__dict__ for c in checks]
+    write_figures(args.out, figures)
+    return report.exit_code(checks)
+
+
 def write_figures(base: Path, figures: dict, name: str = "figures.json") -> None:
     base.mkdir(parents=True, exist_ok=True)
     path = base / name
@@ -154,6 +170,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="a one-task stage reading this much is flagged")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=ROOT / ".bench" / "scale")
+    parser.add_argument("--report-only", action="store_true",
+                        help="print the checks and tables again from the last figures.json")
     parser.add_argument("--dedup-docs", default=None,
                         help="dedup-only variant at these sizes, e.g. 1000000,10000000")
     args = parser.parse_args(argv)
@@ -163,6 +181,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.report_only:
+        return report_only(args)
     if args.dedup_docs:
         from tools.scale.dedup_scale import dedup_main
 

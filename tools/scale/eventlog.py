@@ -32,6 +32,15 @@ def stage_rows(event_log: Path) -> list[dict]:
     return tool.stage_metrics(tool.read_events(str(event_log)))
 
 
+def executor_events(event_log: Path) -> list[dict]:
+    """Executors added and removed, in order: ``{"event", "id", "t" (epoch s), "reason"}``."""
+    kinds = {"SparkListenerExecutorAdded": "added", "SparkListenerExecutorRemoved": "removed"}
+    tool = _shuffle_sizes()
+    return [{"event": kinds[e["Event"]], "id": e.get("Executor ID"),
+             "t": e.get("Timestamp", 0) / 1000, "reason": e.get("Removed Reason")}
+            for e in tool.read_events(str(event_log)) if e.get("Event") in kinds]
+
+
 def phase_windows(markers: list[dict]) -> list[tuple[str, float, float]]:
     """``(phase, start, end)`` in epoch seconds for every phase that started and ended."""
     starts, windows = {}, []

@@ -96,6 +96,7 @@ def execute(run: Run, settings: Settings) -> dict:
     logs = eventlog.application_logs(events) if run.event_log else []
     rows = [r for log in logs for r in eventlog.stage_rows(log)]
     result["stages"] = eventlog.attribute(rows, result["markers"])
+    result["executors"] = [e for log in logs for e in eventlog.executor_events(log)]
     status = "ok" if result["exit_code"] == 0 else f"FAILED (exit {result['exit_code']})"
     print(f"[scale] {run.name}: {status} in {result['wall_seconds']} s", flush=True)
     return result
