@@ -96,6 +96,9 @@ def test_zip_from_a_stream_that_cannot_seek():
         def readinto(self, b):
             return self._inner.readinto(b)
 
+        def readall(self):  # the archive goes to a temporary file in chunks, not into memory
+            raise AssertionError("the whole stream was read into memory")
+
     docs = list(corpus.iter_file_documents("x.zip", Unseekable(buffer.getvalue()), 1000))
     assert docs == [("x.zip!corpus/a.txt", 0, "first para\n\nsecond para")]
 

@@ -10,14 +10,15 @@
    absolute ``threshold``, the ``top_percent`` of the corpus by global percentiles (or per
    language / per domain), or GPT-3's ``pareto`` rule; optionally CCNet's head / middle / tail
    buckets at two percentiles.
-3. **Write** ``kept/`` (and ``rejected/``, ``buckets/head|middle|tail/`` when asked) with the
-   exactly-once commit of whole-corpus jobs (:func:`webcurate.jobs.common.commit_run`), and
-   stats: counts per outcome and bucket, thresholds used, score quantiles and histogram.
+3. **Write** ``kept/`` (and ``rejected/``, ``buckets/head|middle|tail/`` when asked) in one
+   routed Spark job, with the exactly-once commit of whole-corpus jobs
+   (:func:`webcurate.jobs.common.commit_run`), and stats: counts per outcome and bucket,
+   thresholds used, score quantiles and histogram.
 
-Scoring runs once: when a decision needs a second look at the scores (percentiles, or counts of
-documents not written), the scored frame is persisted (``persist_level``) before the first
-aggregation and every output and count reads it; otherwise the outputs are written straight from
-the scoring pass and the counts are read back from them (only their small columns).
+The text is never persisted (:mod:`webcurate.quality.spark_passes`): rules that look at one
+document at a time score and write in one pass; percentiles (``top_percent``, buckets) first
+persist only the scores, language and group keys (``persist_level``), take thresholds and counts
+from them, then score again while writing (fastText predict is deterministic).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ class QualityJobConfig:
         help="percentile_approx accuracy: relative rank error 1/accuracy (exact below it)")
     persist_level: str = option(
         "MEMORY_AND_DISK", choices=PERSIST_LEVELS,
-        help="how scored documents are kept between the passes that need them")
+        help="how the scores (never the text) are kept between the two passes of percentiles")
     overwrite: bool = option(False, help="replace a committed run made with other settings")
     storage: StorageConfig = option(StorageConfig, help="object storage access")
     spark: SparkConfig = option(SparkConfig, help="Spark session settings")

@@ -189,7 +189,7 @@ def run_train_quality(spark, config: TrainQualityConfig) -> JobResult:
                                   f"{config.min_doc_chars} characters; need 2 or more")
         sizes = class_sample_sizes(available, config.max_docs_per_class, config.balance)
         holdouts = {k: holdout_size(n, config.holdout_fraction) for k, n in sizes.items()}
-        selected = select_samples(lines, sizes, holdouts)
+        selected = select_samples(lines, available, sizes, holdouts)
         with tempfile.TemporaryDirectory(prefix="webcurate-train-") as tmp:
             train_path, holdout_path = (os.path.join(tmp, n) for n in ("train.txt", "holdout.txt"))
             ordered = selected.orderBy("sample_key", "doc_id").select("label", "line", "holdout")

@@ -11,7 +11,8 @@ What a file holds is told by its name and its first bytes:
 
 - compression by suffix: ``.gz``, ``.bz2``, ``.xz``; a ``.zip`` archive yields each member
   (``README*`` members, the archive's own documentation, and hidden names are skipped), as in
-  NLTK's corpora (``abc.zip``, ``webtext.zip``, ``inaugural.zip``);
+  NLTK's corpora (``abc.zip``, ``webtext.zip``, ``inaugural.zip``); a remote archive is spooled
+  to a temporary file, since a zip's directory is at its end;
 - a MediaWiki XML export (first bytes ``<mediawiki``) yields its articles as plain text
   (:mod:`.wikitext`), each one a unit of its own;
 - anything else is UTF-8 text (undecodable bytes replaced); Project Gutenberg's licence header
@@ -24,6 +25,8 @@ import bz2
 import gzip
 import io
 import lzma
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
@@ -33,6 +36,7 @@ _GUTENBERG_START = ("*** start of this project gutenberg", "*** start of the pro
 _GUTENBERG_END = ("*** end of this project gutenberg", "*** end of the project gutenberg")
 _MEDIAWIKI_MAGIC = b"<mediawiki"
 _SKIPPED_MEMBER_PREFIXES = ("readme", ".", "_", "__macosx")
+SPOOL_CHUNK_BYTES = 1 << 20
 
 
 def cut_long_line(line: str, max_chars: int) -> Iterator[str]:
@@ -102,17 +106,29 @@ def without_gutenberg_boilerplate(lines: Iterable[str]) -> Iterator[str]:
         yield line
 
 
+def _zip_members(name: str, seekable: BinaryIO) -> Iterator[tuple[str, BinaryIO]]:
+    archive = zipfile.ZipFile(seekable)
+    for info in archive.infolist():
+        base = info.filename.rstrip("/").rsplit("/", 1)[-1].lower()
+        if info.is_dir() or base.startswith(_SKIPPED_MEMBER_PREFIXES):
+            continue
+        with archive.open(info) as member:
+            yield f"{name}!{info.filename}", member
+
+
 def _decompressed(name: str, raw: BinaryIO) -> Iterator[tuple[str, BinaryIO]]:
     """``(unit name, binary stream)`` for a file: itself, decompressed, or each zip member."""
     lower = name.lower()
     if lower.endswith(".zip"):
-        archive = zipfile.ZipFile(raw if raw.seekable() else io.BytesIO(raw.read()))
-        for info in archive.infolist():
-            base = info.filename.rstrip("/").rsplit("/", 1)[-1].lower()
-            if info.is_dir() or base.startswith(_SKIPPED_MEMBER_PREFIXES):
-                continue
-            with archive.open(info) as member:
-                yield f"{name}!{info.filename}", member
+        if raw.seekable():
+            yield from _zip_members(name, raw)
+            return
+        # A zip's directory is at its end: a stream (S3, https) is spooled to a local
+        # temporary file first, never held in the task's memory (archives can be gigabytes).
+        with tempfile.TemporaryFile(prefix="webcurate-zip-") as spool:
+            shutil.copyfileobj(raw, spool, SPOOL_CHUNK_BYTES)
+            spool.seek(0)
+            yield from _zip_members(name, spool)
         return
     opener = {".gz": gzip.GzipFile, ".bz2": bz2.BZ2File, ".xz": lzma.LZMAFile}
     for suffix, wrap in opener.items():

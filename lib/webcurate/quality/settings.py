@@ -12,6 +12,9 @@ from webcurate.quality.decide import GPT3_PARETO_ALPHA
 
 DECISION_MODES = ("none", "threshold", "top_percent", "pareto")
 GROUPINGS = ("none", "language", "domain")
+#: Default bound on groups with their own thresholds: the lookup is built on the driver and
+#: broadcast to every executor (a million hosts with two doubles each: roughly 100 MB).
+MAX_GROUPS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,10 @@ class DecisionSettings:
              "(URL host without www.)")
     min_group_docs: int = option(
         1, min=1, help="groups with fewer scored documents use the global threshold")
+    max_groups: int = option(
+        MAX_GROUPS, min=1, max=10_000_000,
+        help="at most this many groups (the largest) get their own threshold, the rest the "
+             "global one: the thresholds are broadcast to every executor")
     pareto_alpha: float = option(
         GPT3_PARETO_ALPHA, min=0.01, max=1000.0, help="pareto mode: the shape (GPT-3: 9)")
     seed: int = option(0, min=0, help="pareto mode: run seed mixed into each document's draw")
@@ -48,6 +55,10 @@ class BucketSettings:
         "none", choices=GROUPINGS, help="cut-offs over the whole corpus, per language or domain")
     min_group_docs: int = option(
         1, min=1, help="groups with fewer scored documents use the global cut-offs")
+    max_groups: int = option(
+        MAX_GROUPS, min=1, max=10_000_000,
+        help="at most this many groups (the largest) get their own cut-offs, the rest the "
+             "global ones: the cut-offs are broadcast to every executor")
 
     def __post_init__(self):
         if len(self.percentiles) != 2 or not self.percentiles[0] < self.percentiles[1]:

@@ -2,24 +2,28 @@
 
 Quantiles come from ``percentile_approx`` (Greenwald-Khanna, relative rank error
 ``1 / accuracy``; exact when a group holds fewer documents than ``accuracy``), over the whole
-corpus in one aggregation, or per language / domain with a ``groupBy`` whose small result is
-joined back (broadcast up to ``BROADCAST_MAX_GROUPS`` groups). The rules themselves are defined
-in :mod:`.decide`. Pyspark is imported inside functions only.
+corpus in one aggregation, or per language / domain with a ``groupBy`` over the small frame of
+scores (never the documents). Per-group thresholds reach the documents through a broadcast
+lookup of at most ``max_groups`` rows (the largest groups; the others use the global values), so
+the writing pass never shuffles text and the driver never holds more than that bound, however
+many domains a dump has. The rules themselves are defined in :mod:`.decide`. Pyspark is imported
+inside functions only.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from webcurate.quality.spark_scoring import PARETO_DRAW_COLUMN, SCORE_COLUMN
 
-GROUP_KEY = "_quality_group"
 KEEP_COLUMN = "_quality_keep"
 BUCKET_COLUMN = "quality_bucket"
-BROADCAST_MAX_GROUPS = 1_000_000
 STATS_QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 TOP_GROUPS_IN_STATS = 50
 
 
-def group_key(df, group_by: str):
+def group_key(group_by: str):
     """The grouping column: language (``""`` when unknown) or URL host without ``www.``."""
     from pyspark.sql import functions as F
 
@@ -50,39 +54,87 @@ def _named(columns: list[str], values: list) -> dict:
     return {c.removeprefix("_quality_"): v for c, v in zip(columns, values, strict=True)}
 
 
-def attach_thresholds(df, names: list[str], quantiles: list[float], group_by: str,
-                      accuracy: int, min_group_docs: int, global_values: list | None):
-    """``df`` with one threshold column per name; plus stats describing them.
+@dataclass(frozen=True)
+class GroupThresholds:
+    """Threshold columns ``names`` for one rule (keep or buckets), ready to attach to any frame
+    that has the group column: literals for ``group_by: none``, else a lookup of at most
+    ``max_groups`` rows (group key + values) with ``fallback`` for every other group."""
 
-    Per group, a group with fewer than ``min_group_docs`` scored documents (or none) uses the
-    global values. The per-group table is persisted (it is joined once per output written).
+    names: tuple[str, ...]
+    group_by: str
+    group_column: str
+    fallback: tuple
+    lookup: Any = None  # DataFrame: group_column + names; None when group_by is "none"
+    table: Any = None  # the persisted per-group table, freed by the caller
+
+
+def group_thresholds(scores, names: list[str], quantiles: list[float], group_by: str,
+                     group_column: str, accuracy: int, min_group_docs: int, max_groups: int,
+                     global_values: list | None) -> tuple[GroupThresholds, dict]:
+    """The thresholds of one rule computed from ``scores`` (the small frame: score and group
+    columns only), and stats describing them.
+
+    A group with fewer than ``min_group_docs`` scored documents uses the global values; so do
+    groups beyond the ``max_groups`` largest (by scored documents, then key), because the lookup
+    is broadcast to every executor and built on the driver (stats count them).
     """
     from pyspark.sql import functions as F
 
-    fallback = global_values or [None] * len(names)
+    fallback = tuple(global_values or [None] * len(names))
     if group_by == "none":
-        for name, value in zip(names, fallback, strict=True):
+        return (GroupThresholds(tuple(names), group_by, group_column, fallback),
+                {"group_by": "none", "global": _named(names, list(fallback))})
+    table = (scores.groupBy(group_column)
+             .agg(_percentiles(quantiles, accuracy).alias("_q"),
+                  F.count(SCORE_COLUMN).alias("_n"))
+             .persist())
+    # _n counts scored documents, so a group with its own values (_n >= min_group_docs >= 1)
+    # always has quantiles, and such groups come first in (_n desc, key) order.
+    sizes = table.agg(F.count(F.lit(1)).alias("groups"),
+                      F.count(F.when(F.col("_n") >= min_group_docs, 1)).alias("own")).first()
+    ordered = table.orderBy(F.desc("_n"), F.asc(group_column))
+    own = table.filter(F.col("_n") >= min_group_docs)
+    if sizes["own"] > max_groups:  # a distributed top-k: each task keeps its max_groups best
+        own = ordered.filter(F.col("_n") >= min_group_docs).limit(max_groups)
+    lookup = own.select(group_column, *[F.col("_q")[i].alias(name)
+                                        for i, name in enumerate(names)])
+    largest = ordered.limit(TOP_GROUPS_IN_STATS).collect()
+    with_own = min(sizes["own"], max_groups)
+
+    def used(rank: int, row) -> list:
+        return [row["_q"][i] for i in range(len(names))] if rank < with_own else list(fallback)
+
+    stats = {"group_by": group_by, "groups": sizes["groups"], "min_group_docs": min_group_docs,
+             "max_groups": max_groups, "groups_with_own_values": with_own,
+             "groups_over_max": sizes["own"] - with_own,
+             "global": _named(names, list(fallback)),
+             "largest_groups": {row[group_column]: {"scored_docs": row["_n"],
+                                                    **_named(names, used(rank, row))}
+                                for rank, row in enumerate(largest)}}
+    return (GroupThresholds(tuple(names), group_by, group_column, fallback, lookup, table),
+            stats)
+
+
+def with_group_column(df, group_by: str, column: str):
+    """``df`` plus the group key ``column`` (no-op without grouping)."""
+    if group_by == "none":
+        return df
+    return df.withColumn(column, group_key(group_by))
+
+
+def attach_thresholds(df, rule: GroupThresholds):
+    """``df`` (with the rule's group column) plus its threshold columns: a broadcast join with
+    the bounded lookup, so neither side's rows move."""
+    from pyspark.sql import functions as F
+
+    if rule.lookup is None:
+        for name, value in zip(rule.names, rule.fallback, strict=True):
             df = df.withColumn(name, F.lit(value).cast("double"))
-        return df, {"group_by": "none", "global": _named(names, fallback)}, None
-    df = df.withColumn(GROUP_KEY, group_key(df, group_by))
-    grouped = df.groupBy(GROUP_KEY).agg(_percentiles(quantiles, accuracy).alias("_q"),
-                                        F.count(SCORE_COLUMN).alias("_n"))
-    big_enough = F.col("_n") >= min_group_docs
-    table = grouped.select(GROUP_KEY, "_n", *[
-        F.when(big_enough & F.col("_q").isNotNull(), F.col("_q")[i])
-        .otherwise(F.lit(fallback[i]).cast("double")).alias(name)
-        for i, name in enumerate(names)]).persist()
-    groups = table.count()
-    largest = table.orderBy(F.desc("_n"), F.asc(GROUP_KEY)).limit(TOP_GROUPS_IN_STATS).collect()
-    stats = {"group_by": group_by, "groups": groups, "min_group_docs": min_group_docs,
-             "global": _named(names, fallback),
-             "largest_groups": {row[GROUP_KEY]: {"scored_docs": row["_n"],
-                                                 **_named(names, [row[n] for n in names])}
-                                for row in largest}}
-    lookup = table.drop("_n")
-    if groups <= BROADCAST_MAX_GROUPS:
-        lookup = F.broadcast(lookup)
-    return df.join(lookup, on=GROUP_KEY, how="left").drop(GROUP_KEY), stats, table
+        return df
+    df = df.join(F.broadcast(rule.lookup), on=rule.group_column, how="left")
+    for name, value in zip(rule.names, rule.fallback, strict=True):
+        df = df.withColumn(name, F.coalesce(F.col(name), F.lit(value).cast("double")))
+    return df
 
 
 def keep_expression(mode: str, min_score: float, keep_threshold_column: str | None):

@@ -5,7 +5,8 @@ A class (positives or negatives) is any mix of document files (Parquet / JSONL(.
 into documents by :mod:`.corpus`). Every document is normalised once in Python
 (:mod:`.normalize`) and given a uniform sampling key from its ``doc_id``, class and seed, so
 sampling and the held-out split are deterministic and independent of partitioning: a class
-keeps its ``n`` documents of smallest key, and the first ``h`` of those are held out.
+keeps its ``n`` documents of smallest key, and the first ``h`` of those are held out. The cuts
+are found by counting (:mod:`.sampling`), never by sorting a class in one task.
 Pyspark is imported inside functions only.
 """
 
@@ -19,6 +20,7 @@ from webcurate.io import storage as st
 from webcurate.io.inputs import InputError, expand_glob, is_glob, is_hidden_below, normalize
 from webcurate.io.inputs import split_spec as split_input_spec
 from webcurate.quality.normalize import TextNormalization, normalize_for_fasttext
+from webcurate.quality.sampling import Bracket, cut_of
 from webcurate.quality.training import unit_key
 
 TEXT_ROWS_PER_BATCH = 512
@@ -118,14 +120,64 @@ def labelled_lines(df, label: str, normalization: TextNormalization, min_chars: 
         from_arrow_schema(LINE_SCHEMA))
 
 
-def select_samples(lines, sizes: dict[str, int], holdouts: dict[str, int]):
-    """Per class the ``sizes[label]`` lines of smallest key, ranked; rank <= holdout: held out."""
-    from pyspark.sql import Window
+def select_samples(lines, available: dict[str, int], sizes: dict[str, int],
+                   holdouts: dict[str, int]):
+    """Per class the ``sizes[label]`` lines of smallest ``(sample_key, doc_id)``, the first
+    ``holdouts[label]`` of them flagged ``holdout``: exact, independent of partitioning, and
+    without ranking a class in one task (:mod:`.sampling`). ``lines`` should be persisted: it is
+    counted a few times (keys only) before the filter."""
     from pyspark.sql import functions as F
 
-    by_key = Window.partitionBy("label").orderBy("sample_key", "doc_id")
-    ranked = lines.withColumn("rank", F.row_number().over(by_key))
-    size = F.create_map(*[x for k, v in sizes.items() for x in (F.lit(k), F.lit(v))])
-    holdout = F.create_map(*[x for k, v in holdouts.items() for x in (F.lit(k), F.lit(v))])
-    return (ranked.filter(F.col("rank") <= size[F.col("label")])
-            .withColumn("holdout", F.col("rank") <= holdout[F.col("label")]))
+    targets = [(label, rank) for label in sizes
+               for rank in (sizes[label], holdouts[label]) if 0 < rank < available[label]]
+    cuts = exact_cuts(lines, {t: Bracket(t[0], t[1], below_hi=available[t[0]])
+                              for t in dict.fromkeys(targets)})
+
+    def within(label: str, rank: int):
+        if rank <= 0:
+            return F.lit(False)
+        if rank >= available[label]:
+            return F.lit(True)
+        key, doc_id = cuts[(label, rank)]
+        return (F.col("sample_key") < F.lit(key)) | (
+            (F.col("sample_key") == F.lit(key)) & (F.col("doc_id") <= F.lit(doc_id)))
+
+    def per_class(ranks: dict[str, int]):
+        expression = F.lit(False)
+        for label, rank in ranks.items():
+            expression = F.when(F.col("label") == label, within(label, rank)).otherwise(expression)
+        return expression
+
+    return lines.filter(per_class(sizes)).withColumn("holdout", per_class(holdouts))
+
+
+def exact_cuts(lines, brackets: dict[tuple[str, int], Bracket]) -> dict[tuple, tuple]:
+    """``(label, rank) -> (sample_key, doc_id)`` of that rank: a few rounds of per-class counts
+    below probe keys (one aggregation each), then the small brackets' keys collected."""
+    from pyspark.sql import functions as F
+
+    while True:
+        probing = {t: b.next_probes() for t, b in brackets.items() if not b.done()}
+        if not probing:
+            break
+        columns, where = [], {}
+        for target, probes in probing.items():
+            for probe in probes:
+                where[(target, probe)] = f"c{len(columns)}"
+                columns.append(F.count(F.when((F.col("label") == target[0])
+                                              & (F.col("sample_key") < F.lit(probe)), 1))
+                               .alias(where[(target, probe)]))
+        counts = lines.agg(*columns).first()
+        for target, probes in probing.items():
+            brackets[target].update({p: counts[where[(target, p)]] for p in probes})
+    if not brackets:
+        return {}
+    inside = F.lit(False)
+    for b in brackets.values():
+        inside = inside | ((F.col("label") == b.label) & (F.col("sample_key") >= F.lit(b.lo))
+                           & (F.col("sample_key") < F.lit(b.hi)))
+    rows = lines.filter(inside).select("label", "sample_key", "doc_id").collect()
+    boundary: dict[str, list] = {}
+    for row in rows:
+        boundary.setdefault(row["label"], []).append((row["sample_key"], row["doc_id"]))
+    return {t: cut_of(b, boundary.get(b.label, [])) for t, b in brackets.items()}
