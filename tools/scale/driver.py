@@ -41,28 +41,42 @@ def _marked(function, phase_of):
     return wrapper
 
 
-def install_markers() -> None:
-    """Wrap ``cli.run_stage`` (every pipeline stage) and dedup's ``connected_components``."""
-    from webcurate import cli
+def _stage_name(stage, *_) -> str:
+    return getattr(stage, "name", stage)  # a registered Stage, or (older code) its name
 
-    cli.run_stage = _marked(cli.run_stage, lambda job, *_: job)
+
+def install_markers() -> bool:
+    """Wrap ``run_stage`` (every job, every pipeline stage) and dedup's
+    ``connected_components``; False when no ``run_stage`` was found to wrap."""
+    import importlib
+
+    wrapped = False
+    for module_name in ("webcurate.running", "webcurate.cli"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        if hasattr(module, "run_stage"):
+            module.run_stage = _marked(module.run_stage, _stage_name)
+            wrapped = True
     try:
         from webcurate.dedup import components, near
     except ImportError:  # dedup reorganised: no components marker, the harness says so
-        return
+        return wrapped
     if hasattr(near, "connected_components"):
         near.connected_components = _marked(near.connected_components, lambda *_: "components")
     if hasattr(components, "connected_components"):
         components.connected_components = _marked(components.connected_components,
                                                   lambda *_: "components")
+    return wrapped
 
 
 def main(argv: list[str]) -> int:
     from webcurate.cli import run_job
 
-    install_markers()
+    wrapped = install_markers()
     job, rest = argv[0], argv[1:]
-    if job != "pipeline":  # a single job: its whole run is one phase
+    if job != "pipeline" and not wrapped:  # a single job: its whole run is one phase
         mark("start", job)
         code = run_job(job, rest)
         mark("end", job, ok=code == 0)

@@ -6,7 +6,7 @@ from tools.scale.eventlog import largest_stage, shuffle_by_phase
 from tools.scale.report import table
 from tools.scale.runs import stage_documents, stage_kept
 
-PHASES = ("extract", "filter", "dedup", "components", "quality", "other")
+PHASES = ("extract", "filter", "dedup", "components", "quality", "pipeline", "other")
 
 
 def _mib(n: int | None) -> float | None:
