@@ -172,8 +172,8 @@ def read_parquet_with_positions(spark, files: list[str], storage: st.StorageConf
 
     from webcurate.io import s3_parquet
 
-    on_s3 = [f for f in files if not st.uses_spark_writer(f)]
-    others = [f for f in files if st.uses_spark_writer(f)]
+    on_s3 = [f for f in files if not st.uses_spark_writer(f, storage)]
+    others = [f for f in files if st.uses_spark_writer(f, storage)]
     frames = []
     if others:
         path = F.regexp_replace(F.col("_metadata.file_path"), r"^file:(//)?(?=/)", "")

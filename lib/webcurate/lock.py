@@ -3,9 +3,11 @@
 Two runs pointed at the same prefix would interleave their commits (and their sweeps would delete
 each other's uncommitted files). A run therefore takes the lease before it writes anything:
 
-- it is created exclusively (a hard link of a complete file on a local disk, so no reader sees
-  it empty; ``If-None-Match: *`` on S3, which S3 and S3-compatible stores answer with 412 when
-  the object exists);
+- it is created exclusively through the storage backend's lease store
+  (:func:`webcurate.io.storage.lease_store`: a hard link of a complete file on a local disk, so
+  no reader sees it empty; ``If-None-Match: *`` on S3, which S3 and S3-compatible stores answer
+  with 412 when the object exists). A store without conditional create (``gs://``, ``hdfs://``)
+  has no lease: its outputs rely on the commit protocol alone;
 - its holder renews it every ``heartbeat_s`` (on S3 with ``If-Match`` on its own ETag, so a
   lease taken over meanwhile is noticed, never overwritten);
 - a lease not renewed for ``ttl_s`` belongs to a dead run (a killed driver cannot release it)
@@ -80,6 +82,7 @@ class OutputLock:
         self.wait_s = wait_s
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._etag: str | None = None
+        self._store = None  # the backend's lease store, looked up by acquire()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._renewed_at = 0.0  # time.monotonic() of the last successful create or renewal
@@ -91,80 +94,38 @@ class OutputLock:
         return json.dumps({"owner": self.owner, "job": self.job, "heartbeat": time.time(),
                            "ttl_s": self.ttl_s}).encode()
 
-    def _put_if(self, also_lost: tuple[str, ...], **condition) -> bool:
-        """Put our lease on S3 under a conditional header; False when the condition fails (412)
-        or with one of the ``also_lost`` error codes."""
-        from botocore.exceptions import ClientError
-
-        _, bucket, key = st.split_uri(self.uri)
-        try:
-            answer = st.s3_client(self.storage, bucket).put_object(
-                Bucket=bucket, Key=key, Body=self._payload(), **condition)
-        except ClientError as err:
-            if err.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412",
-                                                              *also_lost):
-                return False
-            raise
-        self._etag = answer["ETag"]
-        return True
-
-    def _write_partial(self, path: str) -> str:
-        """This holder's complete lease in a file of its own beside ``path``; returns its path."""
-        partial = f"{path}.{self.owner.replace(':', '-')}"
-        with open(partial, "wb") as f:
-            f.write(self._payload())
-        return partial
-
     def _create(self) -> bool:
         """Create the lease if absent; False when somebody holds it."""
-        if st.is_s3(self.uri):
-            return self._put_if(("ConditionalRequestConflict",), IfNoneMatch="*")
-        st.makedirs(self.output)
-        path = st.split_uri(self.uri)[2]
-        partial = self._write_partial(path)
-        try:  # a hard link appears whole or not at all: no reader sees an empty lease
-            os.link(partial, path)
-        except FileExistsError:
+        token = self._store.create(self.uri, self._payload())
+        if token is None:
             return False
-        finally:
-            os.unlink(partial)
+        self._etag = token
         return True
 
     def _read(self) -> tuple[dict | None, str | None]:
-        """(the current lease, its ETag on S3), or (None, None) when there is none."""
-        if st.is_s3(self.uri):
-            head = st._s3_head(self.uri, self.storage)
-            if head is None:
-                return None, None
-            _, bucket, key = st.split_uri(self.uri)
-            body = st.s3_client(self.storage, bucket).get_object(
-                Bucket=bucket, Key=key, IfMatch=head["ETag"])["Body"].read()
-            return json.loads(body), head["ETag"]
-        path = st.split_uri(self.uri)[2]
-        try:
-            with open(path, "rb") as f:
-                return json.loads(f.read()), None
-        except FileNotFoundError:
+        """(the current lease, its version token), or (None, None) when there is none."""
+        lease = self._store.read(self.uri)
+        if lease is None:
             return None, None
+        try:
+            return json.loads(lease.body), lease.token
         except ValueError:  # unreadable lease: it ages from its file time, never from zero
-            try:
-                return {"owner": "?", "heartbeat": os.stat(path).st_mtime}, None
-            except FileNotFoundError:
-                return None, None
+            return {"owner": "?", "heartbeat": lease.modified}, lease.token
 
     def _replace(self, etag: str | None) -> bool:
         """Overwrite the lease we hold (or take an expired one); False if it changed hands."""
-        if st.is_s3(self.uri):
-            return self._put_if(("NoSuchKey", "404"), IfMatch=etag)
-        path = st.split_uri(self.uri)[2]
-        os.replace(self._write_partial(path), path)
+        token = self._store.replace(self.uri, self._payload(), etag)
+        if token is None:
+            return False
+        self._etag = token
         return True
 
     # --- acquire, renew, release -----------------------------------------------------------
 
     def acquire(self) -> OutputLock:
-        if not (st.is_s3(self.uri) or st.is_local(self.uri)):
-            return self  # hdfs://, s3a://: no exclusive create here; Spark's committer only
+        self._store = st.lease_store(self.uri, self.storage)
+        if self._store is None:
+            return self  # gs://, hdfs://: no exclusive create here; the commit protocol only
         deadline = time.monotonic() + self.wait_s
         while True:
             if self._create():
@@ -199,7 +160,7 @@ class OutputLock:
             return "its lease object was deleted"
         if lease.get("owner") != self.owner:
             return f"run {lease.get('owner')} took it over"
-        if not self._replace(etag if st.is_s3(self.uri) else None):
+        if not self._replace(etag):
             return "it changed hands while being renewed"
         self._renewed_at = time.monotonic()
         return None
@@ -211,7 +172,7 @@ class OutputLock:
         while not self._stop.wait(self.heartbeat_s):
             try:
                 reason = self._renew_once()
-            except Exception as err:  # noqa: BLE001 - any failure to renew is retried
+            except Exception as err:
                 log.warning("could not renew the lease on %s: %s: %s", self.output,
                             type(err).__name__, err)
                 reason = None
@@ -244,11 +205,7 @@ class OutputLock:
             return  # somebody else's lease now: leave it
         lease, _ = self._read()
         if lease is not None and lease.get("owner") == self.owner:
-            if st.is_s3(self.uri):
-                _, bucket, key = st.split_uri(self.uri)
-                st.s3_client(self.storage, bucket).delete_object(Bucket=bucket, Key=key)
-            else:
-                os.unlink(st.split_uri(self.uri)[2])
+            self._store.delete(self.uri)
 
     def __enter__(self) -> OutputLock:
         return self.acquire()

@@ -10,11 +10,14 @@ batch of its output with :func:`write_dataset_files`:
 - a write without any row publishes one empty ``{file_prefix}-00000.parquet`` that carries the
   schema (Spark's own behaviour), so every written dataset can be read back.
 
-On ``s3://`` :mod:`.s3_parquet` does this. Everywhere else (local, ``file://``, ``hdfs://``,
-``s3a://``) Spark's writer writes into ``{dataset}/_staging/{file_prefix}/``, where Hadoop's
-output committer already admits one attempt per task, and the part files are then renamed to
-their final names through the Hadoop FileSystem API, which serves every scheme Spark can write.
-Readers never see ``_staging/``: Spark and :mod:`.s3_parquet` skip names starting with ``_``.
+Who writes is :func:`webcurate.io.storage.parquet_writer`'s choice. ``"python"`` (``s3://``
+by default, ``gs://`` without Google's connector): :mod:`.s3_parquet` over the storage backend.
+``"spark"`` (local, ``file://``, ``hdfs://``, ``s3a://``, and ``s3://`` with
+``storage.s3_writer: spark``): Spark's writer writes into ``{dataset}/_staging/{file_prefix}/``,
+where Hadoop's output committer already admits one attempt per task, and the part files are
+then renamed to their final names through the Hadoop FileSystem API (:mod:`.hadoop`), which
+serves every scheme Spark can write. Readers never see ``_staging/``: Spark and
+:mod:`.s3_parquet` skip names starting with ``_``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from collections.abc import Iterable
 
 from webcurate.io import s3_parquet
 from webcurate.io import storage as st
+from webcurate.io.hadoop import HadoopFS
 from webcurate.io.inputs import InputError
 from webcurate.io.s3_parquet import final_name, is_final_name_of, list_parquet_files
 
@@ -59,7 +63,7 @@ def write_dataset_files(df, dataset_uri: str, file_prefix: str,
 
     dataset_uri = dataset_uri.rstrip("/")
     df = with_faults(df)
-    if st.uses_spark_writer(dataset_uri):
+    if st.uses_spark_writer(dataset_uri, storage):
         return _write_with_spark(df, dataset_uri, file_prefix)
     delete_files(_files_of(dataset_uri, file_prefix, storage), storage)
     s3_parquet.register(df.sparkSession)
@@ -87,51 +91,8 @@ def _files_of(dataset_uri: str, file_prefix: str, storage: st.StorageConfig) -> 
             if is_final_name_of(_name(u), file_prefix)]
 
 
-class _HadoopFS:
-    """The few Hadoop FileSystem calls the Spark-writer path needs, through py4j."""
-
-    def __init__(self, spark, uri: str):
-        self._jvm = spark.sparkContext._jvm
-        conf = spark.sparkContext._jsc.hadoopConfiguration()
-        self._fs = self._path(uri).getFileSystem(conf)
-
-    def _path(self, uri: str):
-        return self._jvm.org.apache.hadoop.fs.Path(uri)
-
-    def file_names(self, uri: str) -> list[str]:
-        """Names of the files directly under a directory ([] when it does not exist)."""
-        if not self._fs.exists(self._path(uri)):
-            return []
-        return sorted(s.getPath().getName() for s in self._fs.listStatus(self._path(uri))
-                      if s.isFile())
-
-    def names_starting(self, uri: str, name_prefix: str) -> list[str]:
-        """Names of the files directly under ``uri`` starting with ``name_prefix`` (a glob,
-        which Hadoop's object-store file systems list by key prefix)."""
-        found = self._fs.globStatus(self._path(st.join_uri(uri, f"{name_prefix}*")))
-        return sorted(s.getPath().getName() for s in (found or []) if s.isFile())
-
-    def dir_names(self, uri: str) -> list[str]:
-        """Names of the directories directly under a directory ([] when it does not exist)."""
-        if not self._fs.exists(self._path(uri)):
-            return []
-        return sorted(s.getPath().getName() for s in self._fs.listStatus(self._path(uri))
-                      if s.isDirectory())
-
-    def rename(self, source: str, target: str) -> None:
-        if not self._fs.rename(self._path(source), self._path(target)):
-            raise OSError(f"could not rename {source} to {target}")
-
-    def delete(self, uri: str, recursive: bool = False) -> None:
-        self._fs.delete(self._path(uri), recursive)
-
-    def delete_if_empty_dir(self, uri: str) -> None:
-        """Remove a directory that is now empty; one another writer is using stays."""
-        try:
-            if self._fs.exists(self._path(uri)) and not self._fs.listStatus(self._path(uri)):
-                self._fs.delete(self._path(uri), False)
-        except Exception:  # py4j error: the directory was refilled meanwhile; leave it
-            pass
+#: The old private name, for callers outside io/ that have not moved to :mod:`.hadoop` yet.
+_HadoopFS = HadoopFS
 
 
 def _wait_for_running_stages(spark, timeout_s: float = 60.0) -> None:
@@ -143,7 +104,7 @@ def _wait_for_running_stages(spark, timeout_s: float = 60.0) -> None:
 
 
 def _write_with_spark(df, dataset_uri: str, file_prefix: str) -> list[str]:
-    hadoop = _HadoopFS(df.sparkSession, dataset_uri)
+    hadoop = HadoopFS(df.sparkSession, dataset_uri)
     staging = s3_parquet.staging_dir(dataset_uri, file_prefix)
     for name in hadoop.names_starting(dataset_uri, f"{file_prefix}-"):
         if is_final_name_of(name, file_prefix):
@@ -170,26 +131,21 @@ def _write_with_spark(df, dataset_uri: str, file_prefix: str) -> list[str]:
 
 def read_parquet(spark, uri: str | list[str], storage: st.StorageConfig):
     """Datasets (directories) and/or ``.parquet`` files as one DataFrame. Each must hold at
-    least one Parquet file (else InputError); ``s3://`` cannot be mixed with other schemes."""
+    least one Parquet file (else InputError); paths read by the Python Data Source
+    (:func:`~webcurate.io.storage.parquet_writer`) cannot be mixed with Spark-read ones."""
     uris = [uri] if isinstance(uri, str) else list(uri)
-    on_s3 = [not st.uses_spark_writer(u) for u in uris]
-    if not uris or (any(on_s3) and not all(on_s3)):
-        raise InputError(f"read_parquet needs one or more paths, all s3:// or none: {uris}")
+    by_python = [not st.uses_spark_writer(u, storage) for u in uris]
+    if not uris or (any(by_python) and not all(by_python)):
+        raise InputError(f"read_parquet needs one or more paths, all read by Spark or all by "
+                         f"the Python Data Source (s3:// with storage.s3_writer: python): {uris}")
     for one in uris:
-        if not _holds_parquet(spark, one, storage):
+        if not list_dataset_files(one, storage):
             raise InputError(f"no Parquet files in {one}")
-    if not all(on_s3):
+    if not all(by_python):
         return spark.read.parquet(*uris)
     s3_parquet.register(spark)
     return (spark.read.format(s3_parquet.NAME).option("paths", json.dumps(uris))
             .options(**s3_parquet.storage_options(storage)).load())
-
-
-def _holds_parquet(spark, uri: str, storage: st.StorageConfig) -> bool:
-    if st.is_local(uri) or not st.uses_spark_writer(uri):
-        return bool(list_dataset_files(uri, storage))
-    hadoop = _HadoopFS(spark, uri)  # hdfs://, s3a://: only Hadoop can list them
-    return any(s3_parquet.is_data_file(n) for n in hadoop.file_names(uri))
 
 
 # --- JSONL -------------------------------------------------------------------------------------

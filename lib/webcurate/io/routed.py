@@ -7,11 +7,14 @@ in the one Spark job, with the same guarantees as :func:`webcurate.io.datasets.w
 (files of successful task attempts only, deterministic names ``{file_prefix}-NNNNN.parquet``, a
 route without rows still gets one empty schema-carrying file):
 
-- local / ``hdfs://`` / ``s3a://``: Spark's writer with ``partitionBy`` on the route column into a
-  staging directory, then each ``{route}=<id>/part-NNNNN-*.parquet`` is renamed to its dataset.
-  Concurrent writers per task are allowed so that Spark does not sort each partition by route.
-- ``s3://``: the Python Data Source below; each task keeps one staging object per route it saw,
-  and the driver's commit publishes them (or abort deletes them).
+- where :func:`webcurate.io.storage.parquet_writer` says ``"spark"`` (local, ``hdfs://``,
+  ``s3a://``, ``s3://`` with ``storage.s3_writer: spark``): Spark's writer with ``partitionBy`` on
+  the route column into a staging directory, then each ``{route}=<id>/part-NNNNN-*.parquet`` is
+  renamed to its dataset through Hadoop (:mod:`.hadoop`). Concurrent writers per task are
+  allowed so that Spark does not sort each partition by route.
+- where it says ``"python"`` (``s3://`` by default): the Python Data Source below; each task
+  keeps one staging object per route it saw, and the driver's commit publishes them (or abort
+  deletes them).
 
 The route column holds small integers (keys of ``routes``) and is not written to the files.
 """
@@ -30,7 +33,8 @@ from pyspark.sql.datasource import DataSource, DataSourceArrowWriter, WriterComm
 
 from webcurate.io import s3_parquet
 from webcurate.io import storage as st
-from webcurate.io.datasets import _HadoopFS, _wait_for_running_stages, list_dataset_files
+from webcurate.io.datasets import _wait_for_running_stages, list_dataset_files
+from webcurate.io.hadoop import HadoopFS
 from webcurate.io.s3_parquet import StagedFile, final_name, is_final_name_of
 
 NAME = "webcurate_s3_parquet_routed"
@@ -51,9 +55,11 @@ def write_routed_datasets(df, route_column: str, routes: dict[int, str], file_pr
 
     df = with_faults(df)
     targets = set(routes.values())
-    if len(targets) != len(routes) or len({st.is_s3(u) for u in targets}) > 1:
-        raise ValueError(f"routes must name distinct datasets, all s3:// or none: {routes}")
-    if st.is_s3(next(iter(targets))):
+    writers = {st.parquet_writer(u, storage) for u in targets}
+    if len(targets) != len(routes) or len(writers) > 1:
+        raise ValueError(f"routes must name distinct datasets, all written by Spark or all by "
+                         f"the Python Data Source (s3:// with storage.s3_writer: python): {routes}")
+    if writers == {"python"}:
         return _write_s3(df, route_column, routes, file_prefix, storage)
     return _write_with_spark(df, route_column, routes, file_prefix, storage)
 
@@ -62,7 +68,7 @@ def _write_with_spark(df, route_column: str, routes: dict[int, str], file_prefix
                       storage: st.StorageConfig) -> dict[str, list[str]]:
     spark = df.sparkSession
     first = next(iter(routes.values()))
-    hadoop = _HadoopFS(spark, first)
+    hadoop = HadoopFS(spark, first)
     staging = st.join_uri(first, s3_parquet.STAGING_DIR, f"routed-{file_prefix}")
     for dataset in routes.values():
         for name in hadoop.file_names(dataset):
@@ -119,7 +125,7 @@ def _write_s3(df, route_column: str, routes: dict[int, str], file_prefix: str,
             for dataset in routes.values()}
 
 
-def _check_no_stray_routes(hadoop: _HadoopFS, staging: str, route_column: str,
+def _check_no_stray_routes(hadoop: HadoopFS, staging: str, route_column: str,
                            routes: dict[int, str]) -> None:
     """Spark's writer accepts any route value: one without a dataset must fail, not vanish."""
     known = {f"{route_column}={route}" for route in routes}

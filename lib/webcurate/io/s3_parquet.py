@@ -1,8 +1,11 @@
-"""Parquet datasets on ``s3://`` for Spark, as a Python Data Source named ``webcurate_s3_parquet``.
+"""Parquet datasets on object stores, as a Spark Python Data Source named ``webcurate_s3_parquet``.
 
-The pyspark wheel has no Hadoop S3 filesystem and Hadoop jars cannot be added, so Spark's own
-Parquet writer cannot reach ``s3://``. This source writes with pyarrow from the Python workers
-and keeps the guarantee a job needs: **a failed or retried task never leaves partial or duplicate
+The writer of :func:`webcurate.io.storage.parquet_writer`'s ``"python"`` choice: ``s3://`` by
+default (``storage.s3_writer: python``), since the pyspark wheel has no Hadoop S3 filesystem and
+Hadoop jars cannot be added, and ``gs://`` where Spark has no Google connector. It writes with
+pyarrow from the Python workers, through the storage backend of the path (:mod:`.fs`: staging
+streams from ``arrow()``, server-side ``copy()``, ``delete_prefix()``, ``clear_uploads()``), and
+keeps the guarantee a job needs: **a failed or retried task never leaves partial or duplicate
 files in the committed output.**
 
 Writing (``df.write.format(NAME).option("path", ...).option("file_prefix", ...).save()``):
@@ -26,8 +29,9 @@ no marker, and re-running the prefix replaces them.
 Reading (``spark.read.format(NAME).option("path", uri).load()``, or option ``paths`` with a JSON
 list of datasets/files): the schema comes from the first file; one input partition per Parquet
 file directly under each path (names starting with ``_`` or ``.`` are skipped, so ``_staging/``
-is invisible). The Python Data Source API offers no column
-pruning: select columns after loading, and expect whole files to be read. Option
+is invisible). The Python Data Source API offers no column pruning: select columns after
+loading, and expect whole files to be read (on clusters with EMRFS or s3a,
+``storage.s3_writer: spark`` reads with Spark's own reader instead). Option
 ``position_columns`` (``"file_col,row_col"``) appends each row's file URI and 0-based row index
 in that file, the twins of Spark's ``_metadata.file_path``/``row_index``, which a Python data
 source cannot offer: ids derived from them do not depend on how the files are split.
@@ -183,18 +187,13 @@ def write_parquet_stream(batches: Iterator[pa.RecordBatch], uri: str, schema: pa
 
 def write_empty_file(uri: str, schema: pa.Schema, storage: st.StorageConfig,
                      compression: str) -> None:
+    """One empty, schema-carrying Parquet file, written whole through the storage interface (so
+    also where no Arrow filesystem reaches, e.g. ``hdfs://`` through Spark's Hadoop)."""
     import pyarrow.parquet as pq
 
-    fs, path = st.arrow_filesystem(uri, storage)
-    with fs.open_output_stream(path) as sink:
-        pq.write_table(schema.empty_table(), sink, compression=compression)
-
-
-def _copy(storage: st.StorageConfig, source_uri: str, target_uri: str) -> None:
-    _, src_bucket, src_key = st.split_uri(source_uri)
-    _, bucket, key = st.split_uri(target_uri)
-    st.s3_client(storage, bucket).copy({"Bucket": src_bucket, "Key": src_key}, bucket, key,
-                                       Config=st.transfer_config(storage))
+    sink = pa.BufferOutputStream()
+    pq.write_table(schema.empty_table(), sink, compression=compression)
+    st.write_bytes(uri, sink.getvalue().to_pybytes(), storage)
 
 
 def commit_staged(path: str, file_prefix: str, staged: list[StagedFile], schema: pa.Schema,
@@ -208,7 +207,7 @@ def commit_staged(path: str, file_prefix: str, staged: list[StagedFile], schema:
              for m in staged if m.rows and m.staging_uri]
     if moves:
         with ThreadPoolExecutor(max_workers=COPY_THREADS) as pool:
-            list(pool.map(lambda move: _copy(storage, *move), moves))
+            list(pool.map(lambda move: st.copy(*move, storage), moves))
         finals = sorted(target for _, target in moves)
     else:
         finals = [st.join_uri(path, final_name(file_prefix, 0))]
@@ -223,20 +222,9 @@ def commit_staged(path: str, file_prefix: str, staged: list[StagedFile], schema:
 def clear_staging(path: str, file_prefix: str, storage: st.StorageConfig) -> None:
     """Delete a prefix's staging objects and abort its unfinished multipart uploads: a killed
     task's upload is invisible but kept (and billed) by S3 until someone aborts it."""
-    from botocore.exceptions import ClientError
-
     staging = staging_dir(path, file_prefix)
     st.delete_prefix(staging, storage)
-    _, bucket, key = st.split_uri(staging)
-    client = st.s3_client(storage, bucket)
-    try:
-        for page in client.get_paginator("list_multipart_uploads").paginate(
-                Bucket=bucket, Prefix=key.rstrip("/") + "/"):
-            for upload in page.get("Uploads", []):
-                client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"],
-                                              UploadId=upload["UploadId"])
-    except ClientError:  # a store without ListMultipartUploads: its lifecycle rules must do it
-        pass
+    st.clear_uploads(staging, storage)
 
 
 class S3ParquetWriter(DataSourceArrowWriter):
