@@ -48,6 +48,15 @@ setup(
         "console_scripts": ["webcurate=webcurate.cli:main"],
         # Filters are plugins: another package adds its own under this group (README, "Write
         # your own filter"). webcurate's families register the same way.
+        # Jobs: the Stage each job module defines (lib/webcurate/stages.py).
+        "webcurate.stages": [
+            "extract = webcurate.jobs.extract:STAGE",
+            "filter = webcurate.jobs.filter:STAGE",
+            "dedup = webcurate.jobs.dedup:STAGE",
+            "quality = webcurate.jobs.quality:STAGE",
+            "train-quality = webcurate.jobs.train_quality:STAGE",
+            "pipeline = webcurate.jobs.pipeline:STAGE",
+        ],
         "webcurate.filters": [
             "gopher = webcurate.filters.builtin:GOPHER",
             "c4 = webcurate.filters.builtin:C4",

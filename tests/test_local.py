@@ -109,3 +109,33 @@ def test_filter_sample_prints_decisions_and_writes_nothing(corpus, tmp_path, cap
         line = next(p for p in printed if decision.doc_id in p)
         assert ("kept" if decision.keep else decision.reason) in line
     assert not out.exists()
+
+
+@pytest.mark.spark
+def test_quality_scores_and_decisions_are_the_same_without_spark(spark, shared_data, corpus,
+                                                                 tmp_path):
+    from quality.test_quality_job import _train_tiny_model
+
+    model = _train_tiny_model(shared_data, tmp_path / "tiny.bin",
+                              ["lee_background.cor", "pg972-devils-dictionary.txt"], seed=0)
+    overrides = [f"model={model}", "decision.mode=top_percent", "decision.top_percent=40",
+                 "decision.group_by=language", "decision.min_group_docs=50",
+                 "buckets.enabled=true", "write_rejected=true"]
+    out = tmp_path / "quality"
+    assert run_job("quality", [f"--set=input={corpus}", f"--set=output={out}",
+                               *[f"--set={o}" for o in overrides]], spark=spark) == 0
+    docs = local.read_documents(str(corpus))
+    config = local.quality_config(overrides)
+    scores = local.quality_scores(docs, str(model))
+    decisions = {d.doc_id: d for d in local.quality_decisions(docs, scores, config)}
+
+    kept = ds.dataset(str(out / "kept"), format="parquet").to_table()
+    assert sorted(kept.column("doc_id").to_pylist()) == sorted(
+        i for i, d in decisions.items() if d.keep)
+    for row in kept.select(["doc_id", "quality_score"]).to_pylist():
+        assert row["quality_score"] == pytest.approx(decisions[row["doc_id"]].score, abs=1e-6)
+    for bucket in ("head", "middle", "tail"):
+        written = ds.dataset(str(out / "buckets" / bucket), format="parquet").to_table()
+        assert sorted(written.column("doc_id").to_pylist()) == sorted(
+            i for i, d in decisions.items() if d.bucket == bucket)
+    assert 0 < len(kept) < len(docs)

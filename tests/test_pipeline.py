@@ -32,10 +32,14 @@ def test_fineweb_recipe_from_warc_to_deduplicated_documents(spark, shared_data, 
     stats = json.loads((out / "stats.json").read_text())
     stages = stats["stages"]
     assert list(stages) == ["extract", "filter", "dedup"]
-    assert stages["filter"]["documents_in"] == stages["extract"]["docs"]
-    assert stages["dedup"]["documents_in"] == stages["filter"]["documents_kept"]
+    # Every stage reports the same two counts (the Stage protocol's headline).
+    assert stages["filter"]["documents_in"] == stages["extract"]["documents_out"]
+    assert stages["dedup"]["documents_in"] == stages["filter"]["documents_out"]
     kept = ds.dataset(stages["dedup"]["documents"], format="parquet").to_table()
-    assert kept.num_rows == stages["dedup"]["documents_kept"]
+    assert kept.num_rows == stages["dedup"]["documents_out"]
+    extract = json.loads((out / "extract" / "stats.json").read_text())
+    assert stages["extract"]["documents_in"] == extract["html_responses"] + extract[
+        "records_by_type"].get("conversion", 0) >= stages["extract"]["documents_out"]
     assert set(kept.column("language").to_pylist()) <= {"en"}
     printed = capsys.readouterr().out
     assert "[pipeline] stage 1/3 extract" in printed and "[pipeline] stage 3/3 dedup" in printed

@@ -7,55 +7,20 @@ made) and as the ``webcurate`` console script (starting Spark in local mode).
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-from dataclasses import dataclass
 
 from webcurate.config import ConfigError, describe, load_config
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    module: str
-    config_class: str
-    run: str
-    summary: str
-    preflight: str | None = None  # checks that need no Spark, run before the session starts
-    format_summary: str | None = None  # the job's own printed summary (default: key = value)
-
-
-JOBS = {
-    "extract": JobSpec("webcurate.jobs.extract", "ExtractJobConfig", "run_extract",
-                       "Common Crawl WARC/WET/ARC files -> documents (docs/, errors/)",
-                       preflight="preflight_extract"),
-    "filter": JobSpec("webcurate.jobs.filter", "FilterJobConfig", "run_filter",
-                      "documents -> kept/ and rejected/ (reason per document) by heuristic "
-                      "recipes", preflight="preflight_filter",
-                      format_summary="format_filter_summary"),
-    "dedup": JobSpec("webcurate.jobs.dedup", "DedupJobConfig", "run_dedup",
-                     "documents -> kept/ and duplicates/ by exact and MinHash-LSH dedup",
-                     preflight="preflight_dedup"),
-    "train-quality": JobSpec("webcurate.jobs.train_quality", "TrainQualityConfig",
-                             "run_train_quality",
-                             "positives + negatives -> a fastText quality classifier and its "
-                             "held-out metrics", preflight="preflight_train_quality"),
-    "quality": JobSpec("webcurate.jobs.quality", "QualityJobConfig", "run_quality",
-                       "documents -> quality_score, percentile thresholds, kept/ (and buckets)",
-                       preflight="preflight_quality"),
-    "pipeline": JobSpec("webcurate.jobs.pipeline", "PipelineConfig", "run_pipeline",
-                        "extract -> filter -> dedup -> quality as a recipe describes, resumable, "
-                        "with a report", preflight="preflight_pipeline",
-                        format_summary="format_pipeline_summary"),
-}
+from webcurate.stages import all_stages, get_stage
 
 
 def _parser(job: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"webcurate {job}" if job else "webcurate",
-        description=JOBS[job].summary if job else "webcurate: Spark jobs for LLM data curation",
+        description=get_stage(job).summary if job else "webcurate: Spark jobs for LLM data "
+                                                       "curation",
     )
     if job is None:
-        parser.add_argument("job", choices=sorted(JOBS))
+        parser.add_argument("job", choices=sorted(all_stages()))
         return parser
     parser.add_argument("--recipe", metavar="NAME",
                         help="a recipe in conf/recipes/ (or a YAML path): its section for this "
@@ -80,33 +45,22 @@ def _parser(job: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _load_job(job: str):
-    spec = JOBS[job]
-    module = importlib.import_module(spec.module)
-    preflight = getattr(module, spec.preflight) if spec.preflight else (lambda config: None)
-    return getattr(module, spec.config_class), getattr(module, spec.run), preflight
-
-
 def run_job(job: str, argv: list[str], spark=None) -> int:
     """Parse, validate (before any Spark work), run, save config and stats. Returns exit code."""
     from webcurate.config import to_yaml
-    from webcurate.lock import OutputLock, OutputLocked
-    from webcurate.recipes import recipe_pipeline, recipe_section
+    from webcurate.running import run_stage
 
+    stage = get_stage(job)
     args = _parser(job).parse_args(argv)
-    config_class, run, preflight = _load_job(job)
     if args.help_config:
-        for key, default, help_text in describe(config_class):
+        for key, default, help_text in describe(stage.config_class):
             print(f"{key:<36} {default:<22} {help_text}")
         return 0
     try:
-        base = None
-        if args.recipe:
-            base = recipe_pipeline(args.recipe) if job == "pipeline" else recipe_section(
-                args.recipe, job)
-        config = load_config(config_class, args.conf, args.overrides, base=base)
+        base = stage.recipe_base(args.recipe) if args.recipe else None
+        config = load_config(stage.config_class, args.conf, args.overrides, base=base)
         if not args.print_config:
-            preflight(config)
+            stage.preflight(config)
     except ConfigError as err:
         print(f"webcurate {job}: error: {err}", file=sys.stderr)
         return 2
@@ -117,20 +71,7 @@ def run_job(job: str, argv: list[str], spark=None) -> int:
                                                else None)
     if sample:
         return print_sample_decisions(job, config, sample)
-    lock = OutputLock(config.output, config.storage, job=job, wait_s=args.wait_for_output)
-    try:
-        lock.acquire()
-    except OutputLocked as err:
-        print(f"webcurate {job}: error: {err}", file=sys.stderr)
-        return 2
-    except Exception as err:
-        print(f"webcurate {job}: error: cannot write to output '{config.output}': "
-              f"{type(err).__name__}: {err}", file=sys.stderr)
-        return 2
-    try:
-        return _run_locked(job, config, run, spark)[0]
-    finally:
-        lock.release()
+    return run_stage(stage, config, spark, wait_s=args.wait_for_output)[0]
 
 
 DRY_RUN_DOCS = 20
@@ -161,64 +102,9 @@ def print_sample_decisions(job: str, config, n: int) -> int:
     return 0
 
 
-def run_stage(job: str, config, spark) -> tuple[int, object]:
-    """One job with a config built elsewhere (the pipeline's stages): lease, run, save.
-    Returns (exit code, JobResult or None)."""
-    from webcurate.lock import OutputLock, OutputLocked
-
-    _, run, _ = _load_job(job)
-    lock = OutputLock(config.output, config.storage, job=job)
-    try:
-        lock.acquire()
-    except OutputLocked as err:
-        print(f"webcurate {job}: error: {err}", file=sys.stderr)
-        return 2, None
-    try:
-        return _run_locked(job, config, run, spark)
-    finally:
-        lock.release()
-
-
-def _run_locked(job: str, config, run, spark) -> tuple[int, object]:
-    from webcurate.jobs.common import save_resolved_config, save_stats
-    from webcurate.lock import LeaseLost, check_lease
-    from webcurate.spark import get_spark
-    from webcurate.stats import format_summary
-
-    try:
-        save_resolved_config(config, config.output, config.storage)
-    except Exception as err:
-        print(f"webcurate {job}: error: cannot write to output '{config.output}': "
-              f"{type(err).__name__}: {err}", file=sys.stderr)
-        return 2, None
-    try:
-        result = run(spark or get_spark(config.spark, app_suffix=f"-{job}"), config)
-    except (ConfigError, LeaseLost) as err:
-        print(f"webcurate {job}: error: {err}", file=sys.stderr)
-        return 2, None
-    except ValueError as err:
-        if type(err).__name__ not in ("InputError", "OutputHoldsOtherRun"):
-            raise
-        print(f"webcurate {job}: error: {err}", file=sys.stderr)
-        return 2, None
-    try:
-        check_lease(config.output)  # stats.json belongs to whoever holds the output now
-    except LeaseLost as err:
-        print(f"webcurate {job}: error: {err}", file=sys.stderr)
-        return 2, None
-    save_stats(result.stats, config.output, config.storage)
-    spec = JOBS[job]
-    if spec.format_summary:
-        module = importlib.import_module(spec.module)
-        print(getattr(module, spec.format_summary)(result.stats, config.output))
-    else:
-        print(format_summary(job, result.stats, config.output))
-    return (1 if result.failed else 0), result
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ("-h", "--help") or argv[0] not in JOBS:
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in all_stages():
         _parser().parse_args(argv[:1] or ["--help"])
         return 2
     return run_job(argv[0], argv[1:])

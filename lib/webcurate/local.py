@@ -167,6 +167,92 @@ def quality_scores(docs: Iterable[dict], model: str, positive_label: str = "hq",
     return [None if math.isnan(s) else float(s) for s in scores]
 
 
+@dataclass(frozen=True)
+class QualityDecision:
+    doc_id: str
+    score: float | None
+    keep: bool
+    bucket: str | None = None  # head / middle / tail when buckets are asked for
+
+
+def quality_decisions(docs: list[dict], scores: list[float | None], config) -> list:
+    """The quality job's keep decision (and CCNet bucket) per document, from the pure rules
+    of :mod:`webcurate.quality.decide` (``config``: a QualityJobConfig, :func:`quality_config`).
+    Percentiles are exact here; the job's ``percentile_approx`` is exact too below its
+    ``accuracy`` (10,000 by default), so both agree on corpora of that size."""
+    from webcurate.quality import decide
+
+    decision, buckets = config.decision, config.buckets
+    keys = [_group_of(row, decision.group_by) for row in docs]
+    thresholds = {}
+    if decision.mode == "top_percent" and decision.top_percent < 100.0:
+        quantile = decide.quantile_for_top_percent(decision.top_percent)
+        thresholds = _group_quantiles(scores, keys, [quantile], decision.min_group_docs)
+    cutoffs = {}
+    if buckets.enabled:
+        bucket_keys = [_group_of(row, buckets.group_by) for row in docs]
+        cutoffs = _group_quantiles(scores, bucket_keys, [p / 100 for p in buckets.percentiles],
+                                   buckets.min_group_docs)
+    found = []
+    for i, (row, score) in enumerate(zip(docs, scores, strict=True)):
+        if decision.mode == "none":
+            keep = True
+        elif decision.mode == "threshold":
+            keep = score is not None and score >= decision.min_score
+        elif decision.mode == "pareto":
+            keep = decide.pareto_keep(row["doc_id"], score, decision.pareto_alpha, decision.seed)
+        else:
+            threshold = _for_group(thresholds, keys[i])
+            keep = decide.keeps_top(score, threshold[0] if threshold else None)
+        bucket = None
+        if buckets.enabled:
+            low, high = _for_group(cutoffs, bucket_keys[i])
+            bucket = decide.bucket_of(score, (low, high))
+        found.append(QualityDecision(row["doc_id"], score, keep, bucket))
+    return found
+
+
+def _group_of(row: dict, group_by: str) -> str:
+    from urllib.parse import urlsplit
+
+    if group_by == "none":
+        return ""
+    if group_by == "language":
+        return row.get("language") or ""
+    url = _url(row) or ""
+    host = (urlsplit(url).hostname or "") if "://" in url else ""
+    return host.lower().removeprefix("www.")
+
+
+def _group_quantiles(scores, keys, quantiles: list[float], min_group_docs: int) -> dict:
+    """``{group: [quantile values]}`` plus the global ones under ``None``; groups smaller than
+    ``min_group_docs`` use the global values, as in the job."""
+    from webcurate.quality import decide
+
+    scored = [(k, s) for k, s in zip(keys, scores, strict=True) if s is not None]
+    if not scored:
+        return {}
+    values = {None: [decide.exact_quantile([s for _, s in scored], q) for q in quantiles]}
+    by_group: dict[str, list[float]] = {}
+    for key, score in scored:
+        by_group.setdefault(key, []).append(score)
+    for key, group in by_group.items():
+        if len(by_group) > 1 and len(group) >= min_group_docs:
+            values[key] = [decide.exact_quantile(group, q) for q in quantiles]
+    return values
+
+
+def _for_group(values: dict, key: str):
+    return values.get(key, values.get(None))
+
+
+def quality_config(overrides: Iterable[str] = (), **keys):
+    """A :class:`~webcurate.jobs.quality.QualityJobConfig` (needs ``model``)."""
+    from webcurate.jobs.quality import QualityJobConfig
+
+    return _job_config(QualityJobConfig, "quality", None, overrides, keys)
+
+
 def _saved_normalization(model: str, storage: StorageConfig):
     from webcurate.quality.normalize import TextNormalization, normalization_from_dict
 

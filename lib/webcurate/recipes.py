@@ -47,18 +47,14 @@ def recipe_section(name_or_path: str, job: str) -> dict:
     return section
 
 
-PIPELINE_STAGES = ("extract", "filter", "dedup", "quality")
-
-
-def recipe_pipeline(name_or_path: str) -> dict:
+def recipe_pipeline(name_or_path: str, order: tuple[str, ...]) -> dict:
     """A whole recipe as the pipeline's base config: its stage sections, and the stages it
-    names in ``pipeline: {stages: [...]}`` or, without that, those it has sections for
-    (extract always runs first)."""
+    names in ``pipeline: {stages: [...]}`` or, without that, those of ``order`` (the registered
+    pipeline stages) it has sections for, the first always."""
     recipe = load_yaml(find_recipe(name_or_path))
-    base = {stage: recipe[stage] for stage in PIPELINE_STAGES if isinstance(recipe.get(stage),
-                                                                             dict)}
+    base = {stage: recipe[stage] for stage in order if isinstance(recipe.get(stage), dict)}
     pipeline = recipe.get("pipeline") or {}
     if not isinstance(pipeline, dict):
         raise ConfigError(f"recipe '{name_or_path}': 'pipeline' must be a mapping")
-    stages = pipeline.get("stages") or ["extract", *[s for s in PIPELINE_STAGES[1:] if s in base]]
+    stages = pipeline.get("stages") or [order[0], *[s for s in order[1:] if s in base]]
     return {**{k: v for k, v in pipeline.items() if k != "stages"}, **base, "stages": stages}

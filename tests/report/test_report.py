@@ -89,10 +89,12 @@ def test_the_page_shows_every_stage_with_its_real_numbers(pipeline_run):
     stages = load_stages(pipeline_run.prefixes, StorageConfig())
     kept = {s.stage: s.kept_uri() for s in stages}
     funnel = {row["label"]: row for row in summary["funnel"]}
-    assert list(funnel) == ["HTML pages read", "after extract", "after filter", "after dedup",
+    first = "HTML pages and WET records read"
+    assert list(funnel) == [first, "after extract", "after filter", "after dedup",
                             "after quality"]
     stats = {s.stage: s.stats for s in stages}
-    assert funnel["HTML pages read"]["documents"] == stats["extract"]["html_responses"] == 16
+    assert funnel[first]["documents"] == stats["extract"]["html_responses"] + stats["extract"][
+        "records_by_type"].get("conversion", 0) == 16
     assert funnel["after filter"]["documents"] == stats["filter"]["documents_kept"]
     assert funnel["after dedup"]["documents"] == stats["dedup"]["documents_kept"]
     assert funnel["after quality"]["documents"] == stats["quality"]["docs_kept"]

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from webcurate.config import ConfigError
 from webcurate.dedup import spark_minhash as sm
 from webcurate.dedup.components import CheckpointChoice, Checkpointer
+from webcurate.dedup.lsh import s_curve_midpoint
 from webcurate.dedup.removal import plan_removal
 from webcurate.dedup.signatures import SignatureSpec
 from webcurate.dedup.survivors import (
@@ -37,7 +38,7 @@ from webcurate.dedup.survivors import (
     rank_column,
     resolve_survivors,
 )
-from webcurate.documents import read_document_files
+from webcurate.documents import malformed_stats, read_document_files, well_formed
 from webcurate.io import storage as st
 from webcurate.io.datasets import read_parquet, write_dataset_files
 from webcurate.io.inputs import InputError
@@ -260,8 +261,6 @@ def produce(spark, config, plan, files: list[str], dataset_uri: str, file_prefix
             checkpoints: CheckpointChoice) -> dict:
     """Run the plan on the input ``files`` and write ``kept/`` and ``duplicates/`` under
     ``dataset_uri``; the stats."""
-    from webcurate.jobs.dedup import minhash_summary
-
     run = Run(spark, config, plan, Checkpointer(spark, checkpoints.directory,
                                                 owns_directory=checkpoints.owned))
     run.stats["checkpoints"] = "reliable" if checkpoints.directory else "executor-local"
@@ -269,7 +268,10 @@ def produce(spark, config, plan, files: list[str], dataset_uri: str, file_prefix
         run.stats["checkpoint_warning"] = checkpoints.warning
     try:
         with scan_at_least(spark, spark.sparkContext.defaultParallelism):
-            docs = read_document_files(spark, files, config.storage, described_as=config.input)
+            docs = read_document_files(spark, files, config.storage, described_as=config.input,
+                                       keep_malformed=True)
+            malformed = malformed_stats(docs)  # JSONL only: one parse pass
+            docs = well_formed(docs)
             base = base_columns(docs, config, plan.steps)  # a missing column fails here
             with run.timer("ids"):
                 documents_in, shared_nodes = check_doc_ids(base.select("doc_id", "node"))
@@ -286,8 +288,18 @@ def produce(spark, config, plan, files: list[str], dataset_uri: str, file_prefix
                                       "too_short_after_lines"))
     stats = {"mode": config.mode, "steps": list(plan.steps), "documents_in": documents_in,
              **counts, "documents_kept": documents_in - removed, "node_id_collisions":
-             len(shared_nodes), **run.stats}
+             len(shared_nodes), **malformed, **run.stats}
     if "near" in plan.steps:
         stats["minhash"] = minhash_summary(config, plan)
     stats["seconds"] = run.timer.seconds
     return stats
+
+
+def minhash_summary(config, plan) -> dict:
+    """The MinHash parameters a run used, for its stats."""
+    m = config.minhash
+    return {"ngram": m.ngram, "num_perm": m.num_perm, "bands": plan.bands, "rows": plan.rows,
+            "bands_rows_from": plan.bands_rows_from, "seed": m.seed, "scheme": m.scheme,
+            "shingle_hash": m.shingle_hash,
+            "s_curve_midpoint": round(s_curve_midpoint(plan.bands, plan.rows), 4),
+            "verify": m.verify, "verify_threshold": m.verify_threshold if m.verify else None}

@@ -25,8 +25,16 @@ _ORIGIN: dict[str, str] = {}
 # The old name of the contract, for code written against it.
 RegisteredFilter = Filter
 
-__all__ = ["Document", "Filter", "Transform", "REGISTRY", "register", "get_filter",
-           "signal_names", "ENTRY_POINT_GROUP"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "REGISTRY",
+    "Document",
+    "Filter",
+    "Transform",
+    "get_filter",
+    "register",
+    "signal_names",
+]
 
 
 class PluginError(ImportError):

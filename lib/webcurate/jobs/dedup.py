@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 
 from webcurate.config import ConfigError, option, to_dict
-from webcurate.dedup.lsh import optimal_bands_rows, s_curve_midpoint
+from webcurate.dedup.lsh import optimal_bands_rows
 from webcurate.dedup.settings import (
     ComponentsSettings,
     LineSettings,
@@ -37,6 +37,7 @@ from webcurate.io import storage as st
 from webcurate.io.storage import StorageConfig
 from webcurate.jobs.common import JobResult, commit_run, run_id_for
 from webcurate.spark import SparkConfig
+from webcurate.stages import Stage
 
 MODES = ("minhash", "exact", "lines")
 DATASETS = ("kept", "duplicates")
@@ -181,11 +182,32 @@ def run_dedup(spark, config: DedupJobConfig) -> JobResult:
     return JobResult(stats={**stats, "run": run})
 
 
-def minhash_summary(config: DedupJobConfig, plan: DedupPlan) -> dict:
-    """The MinHash parameters a run used, for its stats."""
-    m = config.minhash
-    return {"ngram": m.ngram, "num_perm": m.num_perm, "bands": plan.bands, "rows": plan.rows,
-            "bands_rows_from": plan.bands_rows_from, "seed": m.seed, "scheme": m.scheme,
-            "shingle_hash": m.shingle_hash,
-            "s_curve_midpoint": round(s_curve_midpoint(plan.bands, plan.rows), 4),
-            "verify": m.verify, "verify_threshold": m.verify_threshold if m.verify else None}
+def dedup_dataset_base(prefix: str, stats: dict) -> str:
+    """A finished run's datasets: under its tag (only the tag of ``run.dataset`` is used, so a
+    moved or copied output still reads its own datasets)."""
+    dataset = (stats.get("run") or {}).get("dataset")
+    if isinstance(dataset, str) and dataset.strip("/"):
+        return st.join_uri(prefix, dataset.rstrip("/").rsplit("/", 1)[-1])
+    return prefix
+
+
+def _report_section(stage):
+    from webcurate.report.sections import dedup_section
+
+    return dedup_section(stage)
+
+
+def _report_samples(spark, stage, storage, n, seed):
+    from webcurate.report.samples import dedup_samples
+
+    return dedup_samples(spark, stage, storage, n, seed)
+
+
+STAGE = Stage(
+    "dedup", "documents -> kept/ and duplicates/ by exact and MinHash-LSH dedup",
+    DedupJobConfig, run_dedup, preflight=preflight_dedup,
+    output_documents=lambda config: st.join_uri(config.output, plan_dedup(config).tag, "kept"),
+    headline=lambda stats: {"documents_in": stats.get("documents_in"),
+                            "documents_out": stats.get("documents_kept")},
+    pipeline_order=30, dataset_base=dedup_dataset_base,
+    report_section=_report_section, report_samples=_report_samples)

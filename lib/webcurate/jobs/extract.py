@@ -40,6 +40,7 @@ from webcurate.jobs.common import JobResult, chunked
 from webcurate.ledger import CommitLedger, batch_id_for, file_prefix_for
 from webcurate.schema import DOCUMENT_ARROW_SCHEMA
 from webcurate.spark import SparkConfig
+from webcurate.stages import Stage
 from webcurate.stats import merge_file_summaries
 
 DATASETS = ("docs", "errors")
@@ -252,3 +253,27 @@ def run_extract(spark, config: ExtractJobConfig) -> JobResult:
     run["seconds"] = round(time.time() - started, 3)
     return JobResult(stats={**stats, "run": run},
                      failed=stats["files"] > 0 and stats["files_failed"] == stats["files"])
+
+
+def extract_headline(stats: dict) -> dict:
+    """Documents in: HTML responses and WET conversion records (each may give a document);
+    out: documents written."""
+    conversions = (stats.get("records_by_type") or {}).get("conversion", 0)
+    return {"documents_in": int(stats.get("html_responses") or 0) + int(conversions or 0),
+            "documents_out": stats.get("docs"), "files": stats.get("files"),
+            "languages": stats.get("languages")}
+
+
+def _report_section(stage):
+    from webcurate.report.sections import extract_section
+
+    return extract_section(stage)
+
+
+STAGE = Stage(
+    "extract", "Common Crawl WARC/WET/ARC files -> documents (docs/, errors/)",
+    ExtractJobConfig, run_extract, preflight=preflight_extract,
+    output_documents=lambda config: st.join_uri(config.output, "docs"),
+    headline=extract_headline, input_label="HTML pages and WET records read",
+    pipeline_order=10, documents_dir="docs", reads_documents=False,
+    report_section=_report_section)

@@ -16,7 +16,13 @@ import time
 from dataclasses import dataclass
 
 from webcurate.config import ConfigError, option, to_dict
-from webcurate.documents import document_files, read_document_files, require_document_files
+from webcurate.documents import (
+    document_files,
+    malformed_stats,
+    read_document_files,
+    require_document_files,
+    well_formed,
+)
 from webcurate.filters import chain_spark
 from webcurate.filters.lists import check_list_paths
 from webcurate.filters.registry import REGISTRY, get_filter
@@ -27,6 +33,7 @@ from webcurate.io.routed import write_routed_datasets
 from webcurate.io.storage import StorageConfig
 from webcurate.jobs.common import JobResult, commit_run, run_id_for
 from webcurate.spark import SparkConfig, scan_at_least
+from webcurate.stages import Stage
 
 KEPT = "kept"
 REJECTED = "rejected"
@@ -216,7 +223,10 @@ def run_filter(spark, config: FilterJobConfig) -> JobResult:
         # (with 2 cores, 16 files of 19 MB took 248 s through a repartition, 186 s without).
         wanted = wanted_tasks(spark, config)
         with scan_at_least(spark, wanted if len(files) >= wanted else None):
-            docs = read_document_files(spark, files, config.storage, described_as=config.input)
+            docs = read_document_files(spark, files, config.storage, described_as=config.input,
+                                       keep_malformed=True)
+            malformed = malformed_stats(docs)  # JSONL only: one parse pass, no chain work
+            docs = well_formed(docs)
             if config.annotated:
                 chain_spark.check_annotated(docs.columns, config.filters)
                 routed = chain_spark.redecide_frame(_spread(docs, wanted, config),
@@ -230,10 +240,33 @@ def run_filter(spark, config: FilterJobConfig) -> JobResult:
             write_routed_datasets(routed, ROUTE_COLUMN, routes_for(config), file_prefix,
                                   config.storage)
         return {**count_output(spark, config), "filters": list(config.filters),
-                "annotated": config.annotated}
+                "annotated": config.annotated, **malformed}
 
     stats, reused = commit_run(config.output, config.storage, dataset_names(config), run_id,
                                config.overwrite, produce)
     run = {"run_id": run_id, "inputs": len(files), "already_committed": reused,
            "seconds": round(time.time() - started, 3)}
     return JobResult(stats={**stats, "run": run})
+
+
+def _report_section(stage):
+    from webcurate.report.sections import filter_section
+
+    return filter_section(stage)
+
+
+def _report_samples(spark, stage, storage, n, seed):
+    from webcurate.report.samples import filter_samples
+
+    return filter_samples(spark, stage, storage, n, seed)
+
+
+STAGE = Stage(
+    "filter", "documents -> kept/ and rejected/ (reason per document) by heuristic recipes",
+    FilterJobConfig, run_filter, preflight=preflight_filter,
+    preflight_before_input=check_filter_lists,
+    output_documents=lambda config: st.join_uri(config.output, KEPT),
+    headline=lambda stats: {"documents_in": stats.get("documents_in"),
+                            "documents_out": stats.get("documents_kept")},
+    format_summary=format_filter_summary, pipeline_order=20,
+    report_section=_report_section, report_samples=_report_samples)

@@ -21,9 +21,9 @@ from webcurate.config import ConfigError, build, option, to_dict
 from webcurate.io import storage as st
 from webcurate.io.storage import StorageConfig
 from webcurate.jobs.common import JobResult
+from webcurate.recipes import recipe_pipeline
 from webcurate.spark import SparkConfig
-
-STAGES = ("extract", "filter", "dedup", "quality")
+from webcurate.stages import Stage, get_stage, pipeline_stages
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,9 @@ class PipelineConfig:
         help="WARC/WET/ARC inputs when extract runs first, else documents for the first stage")
     output: str = option(help="output prefix, local or s3://: <stage>/ for each stage, report/")
     stages: list[str] = option(
-        ["extract", "filter", "dedup"], choices=STAGES,
-        help="stages to run, in pipeline order (a recipe sets them)")
+        ["extract", "filter", "dedup"],
+        help="stages to run, in pipeline order (a recipe sets them): registered pipeline "
+             "stages (extract, filter, dedup, quality)")
     extract: dict[str, Any] = option(
         {}, help="extract job settings (webcurate extract --help-config)")
     filter: dict[str, Any] = option({}, help="filter job settings (webcurate filter --help-config)")
@@ -46,7 +47,12 @@ class PipelineConfig:
     spark: SparkConfig = option(SparkConfig, help="Spark session settings, every stage")
 
     def __post_init__(self):
-        order = [s for s in STAGES if s in self.stages]
+        known = pipeline_stages()
+        unknown = [s for s in self.stages if s not in known]
+        if unknown:
+            raise ValueError(f"config key 'stages': must be among {', '.join(known)}, got "
+                             f"{unknown[0]!r}")
+        order = [s for s in known if s in self.stages]
         if order != list(self.stages):
             raise ValueError(f"config key 'stages': run them in pipeline order ({order})")
         stage_configs(self)  # every stage's keys, types and ranges, checked now
@@ -69,11 +75,9 @@ def _nested(section: dict) -> dict:
 
 def stage_configs(config: PipelineConfig) -> list[tuple[str, object]]:
     """Each stage's job config, inputs chained: built now, so any key error fails at start."""
-    from webcurate.cli import JOBS, _load_job
-
     configs, previous = [], None
     for stage in config.stages:
-        config_class, _, _ = _load_job(stage)
+        config_class = get_stage(stage).config_class
         raw = _nested(getattr(config, stage))
         for key in ("input", "output", "storage", "spark"):
             if key in raw:
@@ -84,32 +88,18 @@ def stage_configs(config: PipelineConfig) -> list[tuple[str, object]]:
         stage_config = build(config_class, raw, prefix=f"{stage}.")
         configs.append((stage, stage_config))
         try:
-            previous = stage_output_documents(stage, stage_config)
+            previous = get_stage(stage).output_documents(stage_config)
         except ConfigError as err:
             raise ConfigError(stage_key_message(str(err), stage)) from None
-        assert stage in JOBS
     return configs
 
 
-def stage_output_documents(stage: str, config) -> str:
-    """Where a stage's documents for the next stage are (dedup's under its parameter tag)."""
-    if stage == "extract":
-        return st.join_uri(config.output, "docs")
-    if stage == "dedup":
-        from webcurate.jobs.dedup import plan_dedup
-
-        return st.join_uri(config.output, plan_dedup(config).tag, "kept")
-    return st.join_uri(config.output, "kept")
-
-
 def preflight_pipeline(config: PipelineConfig) -> None:
-    """Every stage's own checks that need no upstream output (lists, models), before Spark."""
-    from webcurate.cli import _load_job
-    from webcurate.jobs.filter import check_filter_lists
-
+    """Every stage's own checks, before Spark: the first stage's whole preflight, the later
+    stages' checks that need no upstream output (lists, models)."""
     for position, (stage, stage_config) in enumerate(stage_configs(config)):
-        _, _, preflight = _load_job(stage)
-        check = check_filter_lists if stage == "filter" and position else preflight
+        registered = get_stage(stage)
+        check = registered.check_before_input if position else registered.preflight
         try:
             check(stage_config)
         except ConfigError as err:
@@ -125,7 +115,7 @@ def stage_key_message(message: str, stage: str) -> str:
 
 
 def run_pipeline(spark, config: PipelineConfig) -> JobResult:
-    from webcurate.cli import run_stage
+    from webcurate.running import run_stage
 
     started = time.time()
     configs = stage_configs(config)
@@ -135,11 +125,12 @@ def run_pipeline(spark, config: PipelineConfig) -> JobResult:
         print(f"[pipeline] stage {number}/{len(configs)} {stage}: "
               f"{', '.join(stage_config.input)} -> {stage_config.output}", flush=True)
         stage_started = time.time()
-        code, result = run_stage(stage, stage_config, spark)
+        registered = get_stage(stage)
+        code, result = run_stage(registered, stage_config, spark)
         stats["stages"][stage] = {"exit_code": code, "output": stage_config.output,
-                                  "documents": stage_output_documents(stage, stage_config),
+                                  "documents": registered.output_documents(stage_config),
                                   "seconds": round(time.time() - stage_started, 3),
-                                  **_headline(stage, result.stats if result else {})}
+                                  **registered.headline(result.stats if result else {})}
         print(f"[pipeline] stage {number}/{len(configs)} {stage}: exit {code}, "
               f"{stats['stages'][stage]}", flush=True)
         if code != 0:
@@ -149,13 +140,6 @@ def run_pipeline(spark, config: PipelineConfig) -> JobResult:
         stats["report"] = _write_report(spark, config, configs)
     stats["seconds"] = round(time.time() - started, 3)
     return JobResult(stats=stats, failed=failed)
-
-
-def _headline(stage: str, stats: dict) -> dict:
-    """The counts a person wants per stage line: documents in and out."""
-    keys = {"extract": ("files", "docs"), "filter": ("documents_in", "documents_kept"),
-            "dedup": ("documents_in", "documents_kept"), "quality": ("docs", "docs_kept")}
-    return {key: stats[key] for key in keys[stage] if key in stats}
 
 
 def _write_report(spark, config: PipelineConfig, configs) -> str:
@@ -172,12 +156,16 @@ def format_pipeline_summary(stats: dict, output: str) -> str:
     lines = [f"webcurate pipeline: done -> {output}",
              f"  {'stage':<10}{'exit':>5}{'docs in':>12}{'docs out':>12}{'seconds':>10}  output"]
     for stage, row in stats.get("stages", {}).items():
-        docs_in = row.get("documents_in", row.get("files", row.get("docs")))
-        docs_out = row.get("documents_kept", row.get("docs_kept", row.get("docs")))
-        in_text = f"{docs_in} files" if stage == "extract" and docs_in is not None else docs_in
-        lines.append(f"  {stage:<10}{row['exit_code']:>5}{in_text!s:>12}{docs_out!s:>12}"
-                     f"{row['seconds']:>10}  {row['documents']}")
+        lines.append(f"  {stage:<10}{row['exit_code']:>5}{row.get('documents_in')!s:>12}"
+                     f"{row.get('documents_out')!s:>12}{row['seconds']:>10}  {row['documents']}")
     if stats.get("report"):
         lines.append(f"  report: {stats['report']}")
     lines.append(f"  {stats.get('seconds')} s in all")
     return "\n".join(lines)
+
+
+STAGE = Stage(
+    "pipeline", "extract -> filter -> dedup -> quality as a recipe describes, resumable, with "
+                "a report", PipelineConfig, run_pipeline, preflight=preflight_pipeline,
+    format_summary=format_pipeline_summary,
+    from_recipe=lambda recipe: recipe_pipeline(recipe, pipeline_stages()))

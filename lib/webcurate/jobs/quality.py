@@ -35,6 +35,7 @@ from webcurate.quality.normalize import TextNormalization, normalization_from_di
 from webcurate.quality.settings import BucketSettings, DecisionSettings, LidSettings
 from webcurate.quality.training import POSITIVE_LABEL
 from webcurate.spark import SparkConfig
+from webcurate.stages import Stage
 
 BUCKET_DATASETS = ("buckets/head", "buckets/middle", "buckets/tail")
 ALL_DATASETS = ("kept", "rejected", *BUCKET_DATASETS)
@@ -146,7 +147,12 @@ def run_settings(config: QualityJobConfig, normalization: TextNormalization,
 
 def run_quality(spark, config: QualityJobConfig) -> JobResult:
     """Score, decide, write kept/ (and rejected/, buckets/), committed once; return stats."""
-    from webcurate.documents import document_files, read_document_files
+    from webcurate.documents import (
+        document_files,
+        malformed_stats,
+        read_document_files,
+        well_formed,
+    )
     from webcurate.quality.model import model_version
     from webcurate.quality.spark_passes import score_and_decide
     from webcurate.quality.spark_scoring import ScoringPlan
@@ -157,8 +163,9 @@ def run_quality(spark, config: QualityJobConfig) -> JobResult:
     normalization, normalization_source = resolve_normalization(config)
     check_model_labels(config, version)
     files = document_files(list(config.input), config.storage, manifest_base="")
-    docs = read_document_files(spark, files, config.storage, described_as=config.input)
-    check_columns(docs.columns, config)
+    docs = read_document_files(spark, files, config.storage, described_as=config.input,
+                               keep_malformed=True)
+    check_columns([c for c in docs.columns if c != "_malformed"], config)
     pareto = config.decision.mode == "pareto"
     plan = ScoringPlan(
         model=config.model, model_version=version, positive_label=config.positive_label,
@@ -170,7 +177,30 @@ def run_quality(spark, config: QualityJobConfig) -> JobResult:
     spark.sparkContext.setJobDescription(f"quality run {run_id}")
     stats, reused = commit_run(
         config.output, config.storage, ALL_DATASETS, run_id, config.overwrite,
-        lambda prefix: score_and_decide(docs, plan, config, prefix))
+        lambda prefix: {**score_and_decide(well_formed(docs), plan, config, prefix),
+                        **malformed_stats(docs)})  # JSONL only: one parse pass
     run = {"run_id": run_id, "inputs": len(files), "reused_committed_run": reused,
            "normalization_from": normalization_source, "seconds": round(time.time() - started, 3)}
     return JobResult(stats={**stats, "run": run})
+
+
+def _report_section(stage):
+    from webcurate.report.sections import quality_section
+
+    return quality_section(stage)
+
+
+def _report_samples(spark, stage, storage, n, seed):
+    from webcurate.report.samples import quality_samples
+
+    return quality_samples(spark, stage, storage, n, seed)
+
+
+STAGE = Stage(
+    "quality", "documents -> quality_score, percentile thresholds, kept/ (and buckets)",
+    QualityJobConfig, run_quality, preflight=preflight_quality,
+    output_documents=lambda config: st.join_uri(config.output, "kept"),
+    headline=lambda stats: {"documents_in": stats.get("docs"),
+                            "documents_out": stats.get("docs_kept"),
+                            "languages": stats.get("languages_kept")},
+    pipeline_order=40, report_section=_report_section, report_samples=_report_samples)

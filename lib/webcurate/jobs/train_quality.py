@@ -45,6 +45,7 @@ from webcurate.quality.training import (
     holdout_size,
 )
 from webcurate.spark import SparkConfig
+from webcurate.stages import Stage
 
 METRICS_SUFFIX = ".metrics.json"
 EVAL_BATCH_LINES = 10_000
@@ -215,3 +216,9 @@ def run_train_quality(spark, config: TrainQualityConfig) -> JobResult:
         lines.unpersist()
     report["seconds"] = round(time.time() - started, 3)
     return JobResult(stats=report)
+
+
+STAGE = Stage(
+    "train-quality", "positives + negatives -> a fastText quality classifier and its held-out "
+                     "metrics", TrainQualityConfig, run_train_quality,
+    preflight=preflight_train_quality)

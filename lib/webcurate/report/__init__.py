@@ -3,6 +3,6 @@ with the funnel, removals per filter and reason, languages, quality scores, dupl
 and sampled documents. ``build_report`` is the entry point; ``load_stage(s)`` read outputs."""
 
 from webcurate.report.build import build_report, load_stages
-from webcurate.report.stages import STAGES, StageOutput, load_stage
+from webcurate.report.stages import StageOutput, load_stage
 
-__all__ = ["STAGES", "StageOutput", "build_report", "load_stage", "load_stages"]
+__all__ = ["StageOutput", "build_report", "load_stage", "load_stages"]

@@ -11,7 +11,8 @@ from webcurate.io import storage as st
 from webcurate.io.inputs import InputError
 from webcurate.report import page, sections
 from webcurate.report import samples as sampling
-from webcurate.report.stages import STAGES, StageOutput, funnel_rows, load_stage
+from webcurate.report.stages import StageOutput, funnel_rows, load_stage
+from webcurate.stages import pipeline_stages
 
 REPORT_DIR = "report"
 TITLE = "webcurate report"
@@ -19,18 +20,19 @@ TITLE = "webcurate report"
 
 def load_stages(prefixes: dict[str, str], storage: st.StorageConfig) -> list[StageOutput]:
     """``{stage: output prefix}`` -> the stages in pipeline order, each read from its prefix."""
-    unknown = sorted(set(prefixes) - set(STAGES))
+    known = pipeline_stages()
+    unknown = sorted(set(prefixes) - set(known))
     if unknown:
-        raise ValueError(f"unknown stage {unknown[0]!r}: expected one of {', '.join(STAGES)}")
-    return [load_stage(name, prefixes[name], storage) for name in STAGES if name in prefixes]
+        raise ValueError(f"unknown stage {unknown[0]!r}: expected one of {', '.join(known)}")
+    return [load_stage(name, prefixes[name], storage) for name in known if name in prefixes]
 
 
 def _check_stages(stages: list[StageOutput]) -> None:
-    names = [s.stage for s in stages]
+    names, known = [s.stage for s in stages], pipeline_stages()
     if len(set(names)) != len(names):
         raise ValueError(f"a stage is named twice in {names}")
-    if names != sorted(names, key=STAGES.index):
-        raise ValueError(f"stages out of pipeline order {', '.join(STAGES)}: {names}")
+    if names != sorted(names, key=known.index):
+        raise ValueError(f"stages out of pipeline order {', '.join(known)}: {names}")
 
 
 def _input_characters(spark, stage: StageOutput, storage: st.StorageConfig) -> int | None:
@@ -40,7 +42,7 @@ def _input_characters(spark, stage: StageOutput, storage: st.StorageConfig) -> i
     from webcurate.documents import read_documents
 
     spec = stage.input_spec()
-    if stage.stage == "extract" or not spec:
+    if not stage.definition.reads_documents or not spec:
         return None
     try:
         docs = read_documents(spark, spec, storage)
@@ -62,11 +64,10 @@ def collect_samples(spark, stages: list[StageOutput], storage: st.StorageConfig,
     """Sampled removed documents per stage (by reason) and kept documents of the last stage."""
     by_stage = {s.stage: s for s in stages if s.ran}
     found: dict[str, list[dict]] = {}
-    readers = {"filter": sampling.filter_samples, "dedup": sampling.dedup_samples,
-               "quality": sampling.quality_samples}
-    for name, reader in readers.items():
-        if name in by_stage:
-            found[name] = reader(spark, by_stage[name], storage, n, seed)
+    for name, stage in by_stage.items():
+        reader = stage.definition.report_samples
+        if reader is not None:
+            found[name] = reader(spark, stage, storage, n, seed)
     if by_stage:
         last = list(by_stage.values())[-1]
         found["kept"] = sampling.kept_samples(spark, last, storage, n, seed)
@@ -82,9 +83,9 @@ def render(stages: list[StageOutput], out_uri: str, measured: dict, samples: dic
     ran = [s for s in stages if s.ran]
     parts = [sections.stages_section(stages, out_uri),
              sections.funnel_section(stages, characters, measured.get("input_characters"))]
-    builders = {"extract": sections.extract_section, "filter": sections.filter_section,
-                "dedup": sections.dedup_section, "quality": sections.quality_section}
-    parts += [builders[name](by_stage[name]) for name in STAGES if name in by_stage]
+    parts += [by_stage[name].definition.report_section(by_stage[name])
+              for name in pipeline_stages()
+              if name in by_stage and by_stage[name].definition.report_section is not None]
     parts.append(sections.languages_section(sections.languages_by_stage(stages, profiles)))
     parts.append(sections.removed_samples_section(stages, samples, chars))
     parts.append(sections.kept_samples_section(ran[-1] if ran else None,

@@ -9,8 +9,8 @@ over the dataset rather than its first files. Texts are cut to an excerpt inside
 from __future__ import annotations
 
 from webcurate.io import storage as st
-from webcurate.ledger import read_committed_parquet
 from webcurate.io.inputs import InputError
+from webcurate.ledger import read_committed_parquet
 from webcurate.report.stages import (
     StageOutput,
     dedup_removals,
@@ -108,10 +108,18 @@ def _rank_below(df, groups: list[str], rates: dict[tuple, float], n: int,
     tie = F.col("doc_id") if "doc_id" in df.columns else F.col("text")
     candidates = (df.join(F.broadcast(cutoffs), on=groups, how="inner")
                   .where(F.col("_sample_key") < F.col("_sample_rate")))
-    window = Window.partitionBy(*groups).orderBy("_sample_key", tie)
-    ranked = (candidates.withColumn("_sample_rank", F.row_number().over(window))
-              .where(F.col("_sample_rank") <= n)
-              .select(*groups, *columns, "_sample_rank"))
+    if len(rates) == 1:
+        # One group (a constant column, which Spark folds out of a window's partitioning and
+        # would then move every candidate to one task): a distributed top-n instead.
+        top = (candidates.orderBy("_sample_key", tie).limit(n)
+               .select(*groups, *columns, "_sample_key", tie.alias("_sample_tie")).collect())
+        top.sort(key=lambda r: (r["_sample_key"], r["_sample_tie"]))
+        return {tuple(top[0][g] for g in groups): top} if top else {}
+    else:
+        window = Window.partitionBy(*groups).orderBy("_sample_key", tie)
+        ranked = (candidates.withColumn("_sample_rank", F.row_number().over(window))
+                  .where(F.col("_sample_rank") <= n)
+                  .select(*groups, *columns, "_sample_rank"))
     found: dict[tuple, list] = {}
     for row in sorted(ranked.collect(), key=lambda r: r["_sample_rank"]):
         found.setdefault(tuple(row[g] for g in groups), []).append(row)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import yaml
 
 from webcurate.io import storage as st
+from webcurate.stages import Stage, get_stage, pipeline_stages
 
-STAGES = ("extract", "filter", "dedup", "quality")
 DEDUP_KINDS = ("url", "exact", "near", "too_short_after_lines")
 
 
@@ -32,26 +32,27 @@ class StageOutput:
     config: dict | None = None
 
     def __post_init__(self):
-        if self.stage not in STAGES:
-            raise ValueError(f"unknown stage '{self.stage}': expected one of {', '.join(STAGES)}")
+        known = pipeline_stages()
+        if self.stage not in known:
+            raise ValueError(f"unknown stage '{self.stage}': expected one of {', '.join(known)}")
+
+    @property
+    def definition(self) -> Stage:
+        return get_stage(self.stage)
 
     @property
     def ran(self) -> bool:
         return isinstance(self.stats, dict)
 
     def dataset_base(self) -> str:
-        """Where the datasets are: dedup writes them under ``<output>/<tag>/`` (its stats name
-        the directory as ``run.dataset``; only its tag is used, so a moved or copied output
-        still reads its own datasets), every other job directly under its prefix."""
-        if self.stage == "dedup" and self.ran:
-            dataset = (self.stats.get("run") or {}).get("dataset")
-            if isinstance(dataset, str) and dataset.strip("/"):
-                return st.join_uri(self.prefix, dataset.rstrip("/").rsplit("/", 1)[-1])
-        return self.prefix
+        """Where the datasets are: the stage's own rule (dedup's tag directory), else its
+        prefix."""
+        base = self.definition.dataset_base
+        return base(self.prefix, self.stats) if base is not None and self.ran else self.prefix
 
     def kept_uri(self) -> str:
-        """The documents this stage passes on: extract's ``docs/``, the others' ``kept/``."""
-        return st.join_uri(self.dataset_base(), "docs" if self.stage == "extract" else "kept")
+        """The documents this stage passes on (extract's ``docs/``, the others' ``kept/``)."""
+        return st.join_uri(self.dataset_base(), self.definition.documents_dir)
 
     def input_spec(self) -> list[str] | None:
         """The documents this stage read (from its ``config.yaml``), if known."""
@@ -98,17 +99,14 @@ def _counts(value) -> dict[str, int]:
     return {str(k): v for k, v in value.items() if isinstance(v, int) and not isinstance(v, bool)}
 
 
-#: (documents in, documents out) keys per stage; extract reads HTML pages and writes documents.
-_IN_OUT_KEYS = {"extract": ("html_responses", "docs"), "filter": ("documents_in", "documents_kept"),
-                "dedup": ("documents_in", "documents_kept"), "quality": ("docs", "docs_kept")}
-
-
 def documents_in(stage: StageOutput) -> int | None:
-    return _count(stage.stats, _IN_OUT_KEYS[stage.stage][0]) if stage.ran else None
+    value = stage.definition.headline(stage.stats).get("documents_in") if stage.ran else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def documents_out(stage: StageOutput) -> int | None:
-    return _count(stage.stats, _IN_OUT_KEYS[stage.stage][1]) if stage.ran else None
+    value = stage.definition.headline(stage.stats).get("documents_out") if stage.ran else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def funnel_rows(stages: list[StageOutput], characters: dict[str, int | None],
@@ -119,7 +117,7 @@ def funnel_rows(stages: list[StageOutput], characters: dict[str, int | None],
     if not ran:
         return []
     first = ran[0]
-    label = "HTML pages read" if first.stage == "extract" else f"{first.stage} input"
+    label = first.definition.input_label or f"{first.stage} input"
     rows = [{"label": label, "stage": first.stage, "documents": documents_in(first),
              "characters": input_characters}]
     for stage in ran:
@@ -207,10 +205,8 @@ def quality_thresholds(stage: StageOutput) -> list[tuple[str, float]]:
 
 
 def stats_languages(stage: StageOutput) -> dict[str, int]:
-    """Documents per language that a stage kept, as far as its stats tell (extract, quality)."""
-    stats = stage.stats or {}
-    if stage.stage == "extract":
-        return _counts(stats.get("languages"))
-    if stage.stage == "quality":
-        return _counts(stats.get("languages_kept"))
-    return {}
+    """Documents per language that a stage kept, as far as its stats tell (its headline's
+    ``languages``: extract, quality)."""
+    if not stage.ran:
+        return {}
+    return _counts(stage.definition.headline(stage.stats).get("languages"))
