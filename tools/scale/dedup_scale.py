@@ -88,8 +88,9 @@ def dedup_main(args) -> int:
         name = f"dedup-{size}"
         output = args.out / "runs" / name / "out"
         run = runs.Run(name, settings.cluster_master,
-                       ["dedup", "--conf", "conf/dedup.yaml", "--set", f"input={corpus}",
-                        "--set", f"output={output}", "--set", "spark.show_progress=false"],
+                       ["dedup", "--conf", str(runs.ROOT / "conf" / "dedup.yaml"),
+                        "--set", f"input={corpus}", "--set", f"output={output}",
+                        "--set", "spark.show_progress=false"],
                        stages=["dedup"])
         results[name] = runs.execute(run, settings)
         stats_path = output / "stats.json"

@@ -102,18 +102,23 @@ def execute(run: Run, settings: Settings) -> dict:
     return result
 
 
+def _headline(result: dict, keys: dict[str, tuple[str, ...]]) -> dict[str, int | None]:
+    """The first of ``keys[stage]`` present in each stage's pipeline line (the pipeline's
+    headline keys changed over time: documents_in / documents_out now, per-job names before)."""
+    stages = result.get("pipeline_stats", {}).get("stages", {})
+    return {stage: next((stages.get(stage, {})[k] for k in names if k in stages.get(stage, {})),
+                        None) for stage, names in keys.items()}
+
+
 def stage_documents(result: dict) -> dict[str, int | None]:
     """Documents into each pipeline stage (extract: documents out), from the stage stats."""
-    stages = result.get("pipeline_stats", {}).get("stages", {})
-    return {"extract": stages.get("extract", {}).get("docs"),
-            "filter": stages.get("filter", {}).get("documents_in"),
-            "dedup": stages.get("dedup", {}).get("documents_in"),
-            "quality": stages.get("quality", {}).get("docs")}
+    return _headline(result, {"extract": ("documents_out", "docs"),
+                              "filter": ("documents_in",), "dedup": ("documents_in",),
+                              "quality": ("documents_in", "docs")})
 
 
 def stage_kept(result: dict) -> dict[str, int | None]:
-    stages = result.get("pipeline_stats", {}).get("stages", {})
-    return {"extract": stages.get("extract", {}).get("docs"),
-            "filter": stages.get("filter", {}).get("documents_kept"),
-            "dedup": stages.get("dedup", {}).get("documents_kept"),
-            "quality": stages.get("quality", {}).get("docs_kept")}
+    return _headline(result, {"extract": ("documents_out", "docs"),
+                              "filter": ("documents_out", "documents_kept"),
+                              "dedup": ("documents_out", "documents_kept"),
+                              "quality": ("documents_out", "docs_kept")})
