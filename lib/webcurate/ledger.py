@@ -138,8 +138,8 @@ class CommittedFiles:
 
     def is_committed(self, uri: str) -> bool:
         batch_id = batch_id_of_file(uri)
-        if batch_id is None or not (st.is_local(uri) or st.is_s3(uri)):
-            return True  # not a webcurate part file (or hdfs://, s3a://: not checked here)
+        if batch_id is None or st.is_remote_http(uri):
+            return True  # not a webcurate part file (or read over HTTP(S): no listing)
         prefix = uri.rstrip("/")
         for _ in range(MARKER_LEVELS_UP):
             prefix = prefix.rsplit("/", 1)[0]

@@ -198,7 +198,7 @@ def quality_decisions(docs: list[dict], scores: list[float | None], config) -> l
         if decision.mode == "none":
             keep = True
         elif decision.mode == "threshold":
-            keep = score is not None and score >= decision.min_score
+            keep = decide.keeps_absolute(score, decision.min_score)
         elif decision.mode == "pareto":
             keep = decide.pareto_keep(row["doc_id"], score, decision.pareto_alpha, decision.seed)
         else:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from oracles import reference_unit_dedup
 
 from webcurate.dedup.settings import NormalizeSettings
 from webcurate.dedup.text_units import (
     batch_unit_keys,
-    reference_unit_dedup,
     remove_units,
     split_units,
     unit_keys,

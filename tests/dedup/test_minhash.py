@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from datasketch import MinHash
+from oracles import signature_of
 from planted_corpus import sentence_pool, shingle_strings, true_jaccard
 
 from webcurate.dedup.hashing import bytes_hash64_one, sha1_hash32
@@ -13,7 +14,6 @@ from webcurate.dedup.minhash import (
     EMPTY_VALUE,
     estimated_jaccard,
     make_permutations,
-    signature_of,
     signatures,
 )
 from webcurate.dedup.normalize import normalize_text, split_words

@@ -174,16 +174,9 @@ def choose_checkpoints(master: str, configured: str | None, dataset_uri: str,
 
 def hadoop_schemes(spark, schemes: Iterable[str]) -> set[str]:
     """Those of ``schemes`` for which Spark's Hadoop configuration has a FileSystem class."""
-    context = spark.sparkContext
-    fs = context._jvm.org.apache.hadoop.fs.FileSystem
-    found = set()
-    for scheme in schemes:
-        try:
-            fs.getFileSystemClass(scheme, context._jsc.hadoopConfiguration())
-            found.add(scheme)
-        except Exception:  # py4j error wrapping UnsupportedFileSystemException
-            continue
-    return found
+    from webcurate.io.hadoop import has_scheme
+
+    return {scheme for scheme in schemes if has_scheme(scheme, spark)}
 
 
 class Checkpointer:
@@ -213,10 +206,9 @@ class Checkpointer:
         """Delete this run's files, and the base directory when it is the job's own and empty."""
         if not self.directory:
             return
-        context = self.spark.sparkContext
-        path = context._jvm.org.apache.hadoop.fs.Path(self.directory)
-        fs = path.getFileSystem(context._jsc.hadoopConfiguration())
-        fs.delete(path, True)
-        base = path.getParent()
-        if self.owns_directory and fs.exists(base) and not fs.listStatus(base):
-            fs.delete(base, False)
+        from webcurate.io.hadoop import HadoopFS
+
+        hadoop = HadoopFS(self.spark, self.directory)
+        hadoop.delete(self.directory, recursive=True)
+        if self.owns_directory:
+            hadoop.delete_if_empty_dir(self.directory.rsplit("/", 1)[0])

@@ -89,12 +89,6 @@ def signatures(hashes: np.ndarray, offsets: np.ndarray, perms: Permutations,
     return result
 
 
-def signature_of(shingle_hashes: np.ndarray, perms: Permutations) -> np.ndarray:
-    """The signature of one document (a convenience over :func:`signatures`)."""
-    offsets = np.array([0, len(shingle_hashes)], dtype=np.int64)
-    return signatures(np.asarray(shingle_hashes), offsets, perms)[0]
-
-
 def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
     """The fraction of equal signature values: an unbiased estimate of the Jaccard similarity."""
     return float(np.count_nonzero(sig_a == sig_b)) / len(sig_a)

@@ -155,11 +155,3 @@ def pair_jaccard(pairs, sets):
                         pa.field("jaccard", pa.float64())])
     return joined.mapInArrow(functools.partial(_jaccard_batches, schema=schema),
                              from_arrow_schema(schema))
-
-
-def verified_edges(pairs, sets, threshold: float):
-    """The candidate pairs whose true Jaccard similarity reaches ``threshold``."""
-    from pyspark.sql import functions as F
-
-    scored = pair_jaccard(pairs, sets)
-    return scored.where(F.col("jaccard") >= threshold).select("a", "b")

@@ -81,21 +81,3 @@ def remove_units(text: str, unit: str, removed: Iterable[int]) -> str:
 def word_count(text: str) -> int:
     """Words as whitespace-separated tokens (the document length re-checked after dedup)."""
     return len(text.split())
-
-
-def reference_unit_dedup(docs: dict[str, str], unit: str, policy: str,
-                         settings: NormalizeSettings) -> dict[str, str]:
-    """Single-process statement of the rule, for tests: documents in ``doc_id`` order, units
-    in text order; ``keep_first`` keeps a key's first occurrence, ``drop_all`` removes every
-    occurrence of a key that occurs more than once."""
-    occurrences: dict[bytes, list[tuple[str, int]]] = {}
-    for doc_id in sorted(docs):
-        for j, key in enumerate(unit_keys(split_units(docs[doc_id], unit), settings)):
-            if key is not None:
-                occurrences.setdefault(key, []).append((doc_id, j))
-    removed: dict[str, set[int]] = {doc_id: set() for doc_id in docs}
-    for places in occurrences.values():
-        if len(places) > 1:
-            for doc_id, j in places[1:] if policy == "keep_first" else places:
-                removed[doc_id].add(j)
-    return {doc_id: remove_units(text, unit, removed[doc_id]) for doc_id, text in docs.items()}

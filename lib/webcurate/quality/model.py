@@ -28,15 +28,9 @@ MODEL_CACHE_DIR = os.path.join(tempfile.gettempdir(), "webcurate-models")
 
 
 def model_version(uri: str, storage: st.StorageConfig) -> str:
-    """A tag that changes when the model file changes: size and mtime (local) or ETag (S3)."""
-    if st.is_local(uri):
-        stat = os.stat(st.split_uri(uri)[2])
-        return f"{stat.st_size}-{stat.st_mtime_ns}"
-    if st.is_s3(uri):
-        _, bucket, key = st.split_uri(uri)
-        head = st.s3_client(storage, bucket).head_object(Bucket=bucket, Key=key)
-        return f"{head['ContentLength']}-{head.get('ETag', '').strip(chr(34))}"
-    return str(st.file_size(uri, storage))
+    """A tag that changes when the model file changes (size and mtime, ETag: the storage
+    backend's ``file_version``)."""
+    return st.file_version(uri, storage)
 
 
 def fetch_model(uri: str, storage: st.StorageConfig, version: str) -> str:

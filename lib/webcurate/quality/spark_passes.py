@@ -156,12 +156,8 @@ def read_back(routes: dict, spark, storage):
 
 
 def delete_dataset(spark, uri: str, storage) -> None:
-    from webcurate.io.datasets import _HadoopFS
-
-    if st.is_local(uri) or st.is_s3(uri):
-        st.delete_prefix(uri, storage)
-    else:  # hdfs://, s3a://: only Hadoop reaches them
-        _HadoopFS(spark, uri).delete(uri, recursive=True)
+    """Remove a scratch dataset, on whichever store holds it (the storage interface)."""
+    st.delete_prefix(uri, storage)
 
 
 def one_pass(docs, plan, config, file_prefix: str) -> tuple[dict, dict, list | None, dict]:
