@@ -153,3 +153,14 @@ def test_no_shuffle_carries_text_when_ids_do_not_broadcast(spark, corpus, tmp_pa
                          read(output, "kept").column("text").to_pylist(), strict=True))
         with_footer = [d for d, t in texts.items() if "Share this page" in t]
         assert with_footer == ["d000"]
+
+
+def test_the_filter_is_built_by_at_least_one_task_per_core():
+    """A dump's first 700k removed ids would otherwise fill one segment: one task reading
+    every removed id (flagged by the scale harness at 1M documents)."""
+    from webcurate.dedup.bloom import BloomShape
+
+    one = BloomShape.for_ids(100_000)
+    spread = BloomShape.for_ids(100_000, min_segments=8)
+    assert one.segments == 1 and spread.segments == 8
+    assert spread.segments * spread.segment_bits >= one.segment_bits  # no fewer bits in all

@@ -47,9 +47,12 @@ class BloomShape:
     hashes: int = HASHES
 
     @classmethod
-    def for_ids(cls, ids: int, bits_per_id: int = BITS_PER_ID) -> BloomShape:
+    def for_ids(cls, ids: int, bits_per_id: int = BITS_PER_ID,
+                min_segments: int = 1) -> BloomShape:
+        """``min_segments``: at least this many (one per core), so that building the filter
+        is never one task over every removed id."""
         total = max(64, ids * bits_per_id)
-        segments = max(1, math.ceil(total / SEGMENT_BITS))
+        segments = max(1, min_segments, math.ceil(total / SEGMENT_BITS))
         return cls(segments, math.ceil(total / segments / 64) * 64)
 
     @property

@@ -69,7 +69,8 @@ def build_bloom(removed_nodes, count: int, bits_per_id: int = BITS_PER_ID) -> No
     """The filter of ``removed_nodes(node)`` (``count`` rows), built segment by segment."""
     from pyspark.sql import functions as F
 
-    shape = BloomShape.for_ids(count, bits_per_id)
+    cores = removed_nodes.sparkSession.sparkContext.defaultParallelism
+    shape = BloomShape.for_ids(count, bits_per_id, min_segments=cores)
     routed = (removed_nodes.select("node", F.pmod("node", F.lit(shape.segments)).alias("seg"))
               .repartition(shape.segments, "seg"))
     built = routed.mapInArrow(functools.partial(_segment_batches, shape=shape), SEGMENT_SCHEMA)
