@@ -73,16 +73,25 @@ def write_dataset_files(df, dataset_uri: str, file_prefix: str,
          .options(**s3_parquet.storage_options(storage))
          .save())
     except Exception:
-        # Spark runs abort() as soon as the job fails, while the tasks it is killing may still
-        # finish an upload; once they are gone, sweep the staging prefix again.
-        _wait_for_running_stages(df.sparkSession)
-        s3_parquet.clear_staging(dataset_uri, file_prefix, storage)
-        # A killed task's Python worker can finish an upload after the JVM has let its stage
-        # go (seen on a loaded machine): sweep once more after it has had time to notice.
-        time.sleep(STRAGGLER_GRACE_S)
-        s3_parquet.clear_staging(dataset_uri, file_prefix, storage)
+        sweep_after_failed_write(df.sparkSession, [dataset_uri], file_prefix, storage)
         raise
     return _files_of(dataset_uri, file_prefix, storage)
+
+
+def sweep_after_failed_write(spark, dataset_uris: list[str], file_prefix: str,
+                             storage: st.StorageConfig) -> None:
+    """Clear the staging prefixes of a failed Python Data Source write, twice.
+
+    Spark runs abort() as soon as the job fails, while the tasks it is killing may still finish
+    an upload; once they are gone, sweep again. A killed task's Python worker can even finish
+    an upload after the JVM has let its stage go (seen on a loaded machine, for the plain and
+    the routed writer alike): sweep once more after it has had time to notice."""
+    _wait_for_running_stages(spark)
+    for uri in dataset_uris:
+        s3_parquet.clear_staging(uri, file_prefix, storage)
+    time.sleep(STRAGGLER_GRACE_S)
+    for uri in dataset_uris:
+        s3_parquet.clear_staging(uri, file_prefix, storage)
 
 
 def _files_of(dataset_uri: str, file_prefix: str, storage: st.StorageConfig) -> list[str]:

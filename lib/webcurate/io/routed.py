@@ -33,7 +33,7 @@ from pyspark.sql.datasource import DataSource, DataSourceArrowWriter, WriterComm
 
 from webcurate.io import s3_parquet
 from webcurate.io import storage as st
-from webcurate.io.datasets import _wait_for_running_stages, list_dataset_files
+from webcurate.io.datasets import list_dataset_files, sweep_after_failed_write
 from webcurate.io.hadoop import HadoopFS
 from webcurate.io.s3_parquet import StagedFile, final_name, is_final_name_of
 
@@ -116,9 +116,7 @@ def _write_s3(df, route_column: str, routes: dict[int, str], file_prefix: str,
          .options(**s3_parquet.storage_options(storage))
          .save())
     except Exception:
-        _wait_for_running_stages(spark)
-        for dataset in routes.values():
-            s3_parquet.clear_staging(dataset, file_prefix, storage)
+        sweep_after_failed_write(spark, list(routes.values()), file_prefix, storage)
         raise
     return {dataset: [u for u in list_dataset_files(dataset, storage)
                       if is_final_name_of(u.rsplit("/", 1)[-1], file_prefix)]
