@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import itertools
 import json
-import random
 from pathlib import Path
 
+from tests.bench.bench_dedup import planted_rows, write_parquet_parts
 from tools.scale import report, runs
 from tools.scale.corpus import EDIT_RATES, SHARED_DATA, _planted
 from tools.scale.eventlog import shuffle_by_phase, single_task_stages
@@ -24,64 +24,31 @@ from tools.scale.eventlog import shuffle_by_phase, single_task_stages
 DOCS_PER_FILE = 100_000
 MIN_CHARS, MAX_CHARS = 200, 400
 TIME_RATIO_GOAL = 11.0
-RECENT = 1000
 MIN_WORKER_MEMORY_MIB = 3072
 
 
 def short_rows(count: int, seed: int, pool: list[str]):
     """Rows ``doc_id, url, text``: new short documents, or a variant or copy of a recent one."""
-    planted = _planted()
-    rng = random.Random(seed)
     short = [s for s in pool if len(s) < MAX_CHARS // 2]
-    vocabulary = sorted({w for s in pool[:5000] for w in s.split()})
-    # The last RECENT new documents, oldest first, as a ring (copying a 1,000-item list per
-    # document made a 10M corpus take ~45 minutes): position j is recent[(start + j) % len].
-    recent: list[str] = []
-    start = 0
 
-    def pick() -> str:
-        return recent[(start + rng.randrange(len(recent))) % len(recent)]
+    def new_text(rng) -> str:
+        chosen, size, limit = [], 0, rng.randrange(MIN_CHARS, MAX_CHARS)
+        while size < limit:
+            sentence = short[rng.randrange(len(short))]
+            chosen.append(sentence)
+            size += len(sentence) + 1
+        return " ".join(chosen)
 
-    for i in range(count):
-        roll = rng.random()
-        if recent and roll < 0.10:
-            text = planted.edit_words(pick(), EDIT_RATES[i % len(EDIT_RATES)], vocabulary, rng)
-        elif recent and roll < 0.11:
-            text = pick()
-        else:
-            chosen, size, limit = [], 0, rng.randrange(MIN_CHARS, MAX_CHARS)
-            while size < limit:
-                sentence = short[rng.randrange(len(short))]
-                chosen.append(sentence)
-                size += len(sentence) + 1
-            text = " ".join(chosen)
-            if len(recent) < RECENT:
-                recent.append(text)
-            else:
-                recent[start] = text
-                start = (start + 1) % RECENT
-        yield {"doc_id": f"{rng.getrandbits(64):016x}", "url": f"https://scale.example/{i}",
-               "text": text}
+    return planted_rows(count, seed, pool, new_text, EDIT_RATES, "https://scale.example/")
 
 
 def build_short_corpus(size: int, seed: int, base: Path) -> Path:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     target = base / f"short-{size}-s{seed}"
     if (target / "_DONE").exists():
         return target
     target.mkdir(parents=True, exist_ok=True)
     pool = _planted().sentence_pool(SHARED_DATA)
-    rows, part = [], 0
-    for row in short_rows(size, seed, pool):
-        rows.append(row)
-        if len(rows) == DOCS_PER_FILE:
-            pq.write_table(pa.Table.from_pylist(rows), target / f"part-{part:05d}.parquet")
-            rows, part = [], part + 1
-    if rows:
-        pq.write_table(pa.Table.from_pylist(rows), target / f"part-{part:05d}.parquet")
-    (target / "_DONE").write_text(str(size))
+    write_parquet_parts(short_rows(size, seed, pool), target, DOCS_PER_FILE)
     return target
 
 
