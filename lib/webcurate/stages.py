@@ -17,12 +17,24 @@ input, since the unit of resume is the committed output, not the document.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 ENTRY_POINT_GROUP = "webcurate.stages"
 OWN_DISTRIBUTION = "webcurate"
+
+
+def imported(target: str) -> Callable:
+    """``"module:function"``, imported on its first call: a stage names its report hooks without
+    importing the report (and matplotlib) whenever the job module is imported."""
+    module, _, name = target.partition(":")
+
+    def call(*args, **kwargs):
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    return call
 
 
 def _no_checks(config) -> None:

@@ -37,7 +37,7 @@ from webcurate.io import storage as st
 from webcurate.io.storage import StorageConfig
 from webcurate.jobs.common import JobResult, commit_run, run_id_for
 from webcurate.spark import SparkConfig
-from webcurate.stages import Stage
+from webcurate.stages import Stage, imported
 
 MODES = ("minhash", "exact", "lines")
 DATASETS = ("kept", "duplicates")
@@ -191,18 +191,6 @@ def dedup_dataset_base(prefix: str, stats: dict) -> str:
     return prefix
 
 
-def _report_section(stage):
-    from webcurate.report.sections import dedup_section
-
-    return dedup_section(stage)
-
-
-def _report_samples(spark, stage, storage, n, seed):
-    from webcurate.report.samples import dedup_samples
-
-    return dedup_samples(spark, stage, storage, n, seed)
-
-
 STAGE = Stage(
     "dedup", "documents -> kept/ and duplicates/ by exact and MinHash-LSH dedup",
     DedupJobConfig, run_dedup, preflight=preflight_dedup,
@@ -210,4 +198,5 @@ STAGE = Stage(
     headline=lambda stats: {"documents_in": stats.get("documents_in"),
                             "documents_out": stats.get("documents_kept")},
     pipeline_order=30, dataset_base=dedup_dataset_base,
-    report_section=_report_section, report_samples=_report_samples)
+    report_section=imported("webcurate.report.sections:dedup_section"),
+    report_samples=imported("webcurate.report.samples:dedup_samples"))

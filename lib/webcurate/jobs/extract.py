@@ -40,7 +40,7 @@ from webcurate.jobs.common import JobResult, chunked
 from webcurate.ledger import CommitLedger, batch_id_for, file_prefix_for
 from webcurate.schema import DOCUMENT_ARROW_SCHEMA
 from webcurate.spark import SparkConfig
-from webcurate.stages import Stage
+from webcurate.stages import Stage, imported
 from webcurate.stats import merge_file_summaries
 
 DATASETS = ("docs", "errors")
@@ -264,16 +264,10 @@ def extract_headline(stats: dict) -> dict:
             "languages": stats.get("languages")}
 
 
-def _report_section(stage):
-    from webcurate.report.sections import extract_section
-
-    return extract_section(stage)
-
-
 STAGE = Stage(
     "extract", "Common Crawl WARC/WET/ARC files -> documents (docs/, errors/)",
     ExtractJobConfig, run_extract, preflight=preflight_extract,
     output_documents=lambda config: st.join_uri(config.output, "docs"),
     headline=extract_headline, input_label="HTML pages and WET records read",
     pipeline_order=10, documents_dir="docs", reads_documents=False,
-    report_section=_report_section)
+    report_section=imported("webcurate.report.sections:extract_section"))

@@ -33,7 +33,7 @@ from webcurate.io.routed import write_routed_datasets
 from webcurate.io.storage import StorageConfig
 from webcurate.jobs.common import JobResult, commit_run, run_id_for
 from webcurate.spark import SparkConfig, scan_at_least
-from webcurate.stages import Stage
+from webcurate.stages import Stage, imported
 
 KEPT = "kept"
 REJECTED = "rejected"
@@ -249,18 +249,6 @@ def run_filter(spark, config: FilterJobConfig) -> JobResult:
     return JobResult(stats={**stats, "run": run})
 
 
-def _report_section(stage):
-    from webcurate.report.sections import filter_section
-
-    return filter_section(stage)
-
-
-def _report_samples(spark, stage, storage, n, seed):
-    from webcurate.report.samples import filter_samples
-
-    return filter_samples(spark, stage, storage, n, seed)
-
-
 STAGE = Stage(
     "filter", "documents -> kept/ and rejected/ (reason per document) by heuristic recipes",
     FilterJobConfig, run_filter, preflight=preflight_filter,
@@ -269,4 +257,5 @@ STAGE = Stage(
     headline=lambda stats: {"documents_in": stats.get("documents_in"),
                             "documents_out": stats.get("documents_kept")},
     format_summary=format_filter_summary, pipeline_order=20,
-    report_section=_report_section, report_samples=_report_samples)
+    report_section=imported("webcurate.report.sections:filter_section"),
+    report_samples=imported("webcurate.report.samples:filter_samples"))

@@ -35,7 +35,7 @@ from webcurate.quality.normalize import TextNormalization, normalization_from_di
 from webcurate.quality.settings import BucketSettings, DecisionSettings, LidSettings
 from webcurate.quality.training import POSITIVE_LABEL
 from webcurate.spark import SparkConfig
-from webcurate.stages import Stage
+from webcurate.stages import Stage, imported
 
 BUCKET_DATASETS = ("buckets/head", "buckets/middle", "buckets/tail")
 ALL_DATASETS = ("kept", "rejected", *BUCKET_DATASETS)
@@ -184,18 +184,6 @@ def run_quality(spark, config: QualityJobConfig) -> JobResult:
     return JobResult(stats={**stats, "run": run})
 
 
-def _report_section(stage):
-    from webcurate.report.sections import quality_section
-
-    return quality_section(stage)
-
-
-def _report_samples(spark, stage, storage, n, seed):
-    from webcurate.report.samples import quality_samples
-
-    return quality_samples(spark, stage, storage, n, seed)
-
-
 STAGE = Stage(
     "quality", "documents -> quality_score, percentile thresholds, kept/ (and buckets)",
     QualityJobConfig, run_quality, preflight=preflight_quality,
@@ -203,4 +191,5 @@ STAGE = Stage(
     headline=lambda stats: {"documents_in": stats.get("docs"),
                             "documents_out": stats.get("docs_kept"),
                             "languages": stats.get("languages_kept")},
-    pipeline_order=40, report_section=_report_section, report_samples=_report_samples)
+    pipeline_order=40, report_section=imported("webcurate.report.sections:quality_section"),
+    report_samples=imported("webcurate.report.samples:quality_samples"))
