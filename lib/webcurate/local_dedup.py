@@ -2,14 +2,15 @@
 
 The same features (:func:`webcurate.dedup.signatures.batch_features`: exact keys, band keys and
 shingle sets, computed by the very function the Spark job maps over its Arrow batches), the same
-survivor rules (lowest ``rank``, ties to the lowest ``doc_id``; :mod:`webcurate.dedup.survivors`)
-and the same steps in the same order (url on every document, exact on what url kept, near on
-what exact kept). Where the job links each band bucket as a star and runs distributed connected
-components, this runs union-find: the components, and so the kept set and every duplicate row,
-are the same. With ``minhash.verify`` the candidate pairs are those of the job (every pair of a
-bucket up to ``hot_bucket_size``, the star of a larger one), kept at ``verify_threshold``.
-The job's node-id collisions (two ``doc_id`` s with one 64-bit hash, ~0.03 per 10^9 documents)
-cannot occur here: nodes are the ``doc_id`` s themselves. ``lines`` mode is not run here.
+survivor rules (lowest ``rank``, ties to the lowest ``doc_id``;
+:mod:`webcurate.dedup.spark.survivors`) and the same steps in the same order (url on every
+document, exact on what url kept, near on what exact kept). Where the job links each band bucket
+as a star and runs distributed connected components, this runs union-find: the components, and
+so the kept set and every duplicate row, are the same. With ``minhash.verify`` the candidate
+pairs are those of the job (every pair of a bucket up to ``hot_bucket_size``, the star of a
+larger one), kept at ``verify_threshold``. The job's node-id collisions (two ``doc_id`` s with
+one 64-bit hash, ~0.03 per 10^9 documents) cannot occur here: nodes are the ``doc_id`` s
+themselves. ``lines`` mode is not run here.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def _date_rank(value) -> float:
 
 
 def survivor_rank(row: dict, survivor) -> float:
-    """The rank of :func:`webcurate.dedup.survivors.rank_column` for one document."""
+    """The rank of :func:`webcurate.dedup.spark.survivors.rank_column` for one document."""
     if survivor.rule == "highest_score":
         return _score_rank(row.get(survivor.score_column))
     if survivor.rule == "newest":
@@ -166,7 +167,7 @@ def _resolve(steps: list[list[dict]]) -> list[dict]:
 
 def dedup_in_memory(docs: list[dict], config) -> DedupResult:
     """``config``: a DedupJobConfig (``local.dedup_config``); ``docs`` with unique doc_ids."""
-    from webcurate.dedup.pipeline import signature_spec
+    from webcurate.dedup.spark.pipeline import signature_spec
     from webcurate.jobs.dedup import plan_dedup
 
     plan = plan_dedup(config)

@@ -120,8 +120,8 @@ def chain_main(args) -> dict:
     import pyarrow.parquet as pq
 
     from webcurate.filters.chain import run_chain as run_one
-    from webcurate.filters.chain_spark import steps_for
     from webcurate.filters.registry import Document
+    from webcurate.filters.spark import steps_for
     from webcurate.jobs.filter import chain_plan
 
     config = load_chain(args.recipe, args.set)

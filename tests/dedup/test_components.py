@@ -8,7 +8,7 @@ import random
 import pytest
 from reference_lsh import UnionFind
 
-from webcurate.dedup.components import (
+from webcurate.dedup.spark.components import (
     Checkpointer,
     ComponentsDidNotConverge,
     choose_checkpoints,

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from planted_corpus import base_text, edit_words, sentence_pool
 
-from webcurate.dedup import pipeline
 from webcurate.dedup.bloom import NodeBloom
-from webcurate.dedup.removal import plan_removal
+from webcurate.dedup.spark import pipeline
+from webcurate.dedup.spark.removal import plan_removal
 
 pytestmark = pytest.mark.spark
 

@@ -168,7 +168,7 @@ def _source_tree_decisions(docs: Path) -> dict[str, str | None]:
     """The same recipe through the pure filter chain of this source tree, in this process."""
     from webcurate.config import load_config
     from webcurate.filters.chain import run_chain
-    from webcurate.filters.chain_spark import steps_for
+    from webcurate.filters.spark import steps_for
     from webcurate.filters.registry import Document
     from webcurate.jobs.filter import FilterJobConfig, chain_plan
     from webcurate.recipes import recipe_section

@@ -133,7 +133,7 @@ def test_wiki_markup_rules():
 def test_scoring_columns_replace_in_place_or_append():
     import pyarrow as pa
 
-    from webcurate.quality.spark_scoring import merged_columns
+    from webcurate.quality.spark.scoring import merged_columns
 
     def field(name):
         return pa.field(name, pa.string())

@@ -9,7 +9,7 @@ import random
 import pytest
 
 from webcurate.quality import sampling, training
-from webcurate.quality.spark_training import select_samples
+from webcurate.quality.spark.training import select_samples
 
 
 def _cut_by_counting(keys: list[tuple[float, str]], rank: int) -> tuple[float, str]:

@@ -5,8 +5,6 @@ normalised words, vectorised over Arrow batches), :mod:`.hashing`, :mod:`.shingl
 :mod:`.minhash`, :mod:`.lsh` (band keys; bands x rows from a threshold), :mod:`.jaccard`,
 :mod:`.signatures` (everything per batch in one pass), :mod:`.text_units` (lines, paragraphs).
 
-Spark adapters: :mod:`.spark_minhash` (``mapInArrow`` signatures, banding, candidate pairs),
-:mod:`.components` (connected components, large-star / small-star), :mod:`.survivors`
-(groups -> survivor by rule), :mod:`.near` (the near-duplicate stage), :mod:`.lines` (line
-dedup), :mod:`.pipeline` (the stages of ``webcurate.jobs.dedup`` in order).
+The Spark adapter is the :mod:`.spark` package (signatures, banding, components, survivors,
+near / line dedup, Bloom-filter removal, the stages of ``webcurate.jobs.dedup`` in order).
 """

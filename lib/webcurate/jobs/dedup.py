@@ -155,8 +155,8 @@ def preflight_dedup(config: DedupJobConfig) -> None:
 
 def checkpoint_choice(spark, config: DedupJobConfig, dataset_uri: str):
     """Where component rounds are checkpointed on this session's master
-    (:func:`webcurate.dedup.components.choose_checkpoints`)."""
-    from webcurate.dedup.components import choose_checkpoints, hadoop_schemes
+    (:func:`webcurate.dedup.spark.components.choose_checkpoints`)."""
+    from webcurate.dedup.spark.components import choose_checkpoints, hadoop_schemes
 
     schemes = hadoop_schemes(spark, {"file", st.split_uri(dataset_uri)[0], "s3a"})
     return choose_checkpoints(spark.sparkContext.master, config.components.checkpoint_dir,
@@ -165,7 +165,7 @@ def checkpoint_choice(spark, config: DedupJobConfig, dataset_uri: str):
 
 def run_dedup(spark, config: DedupJobConfig) -> JobResult:
     """Resolve inputs and plan, then produce and commit the datasets once per tag."""
-    from webcurate.dedup.pipeline import produce
+    from webcurate.dedup.spark.pipeline import produce
 
     started = time.time()
     preflight_dedup(config)

@@ -23,7 +23,7 @@ from webcurate.documents import (
     require_document_files,
     well_formed,
 )
-from webcurate.filters import chain_spark
+from webcurate.filters import spark as filters_spark
 from webcurate.filters.lists import check_list_paths
 from webcurate.filters.registry import REGISTRY, get_filter
 from webcurate.filters.settings import FilterSettings
@@ -228,12 +228,12 @@ def run_filter(spark, config: FilterJobConfig) -> JobResult:
             malformed = malformed_stats(docs)  # JSONL only: one parse pass, no chain work
             docs = well_formed(docs)
             if config.annotated:
-                chain_spark.check_annotated(docs.columns, config.filters)
-                routed = chain_spark.redecide_frame(_spread(docs, wanted, config),
+                filters_spark.check_annotated(docs.columns, config.filters)
+                routed = filters_spark.redecide_frame(_spread(docs, wanted, config),
                                                     chain_plan(config), ROUTE_COLUMN,
                                                     config.storage)
             else:
-                routed = chain_spark.annotate_frame(_spread(docs, wanted, config),
+                routed = filters_spark.annotate_frame(_spread(docs, wanted, config),
                                                     chain_plan(config),
                                                     config.measure_after_reject, ROUTE_COLUMN,
                                                     config.storage)

@@ -2,7 +2,7 @@
 
 1. **Score** (one fastText pass per document): every document gets ``quality_score``, the
    model's probability of the positive label (``hq``), through ``mapInArrow`` with the model
-   loaded once per Python worker (:mod:`webcurate.quality.spark_scoring`); ``lid.enabled`` also
+   loaded once per Python worker (:mod:`webcurate.quality.spark.scoring`); ``lid.enabled`` also
    (re)computes ``language`` / ``language_score`` with lid.176, for data that did not come
    through extract. Texts are normalised as the model was trained (the settings recorded in
    ``<model>.metrics.json``, unless ``normalization`` is given).
@@ -15,7 +15,7 @@
    (:func:`webcurate.jobs.common.commit_run`), and stats: counts per outcome and bucket,
    thresholds used, score quantiles and histogram.
 
-The text is never persisted (:mod:`webcurate.quality.spark_passes`): rules that look at one
+The text is never persisted (:mod:`webcurate.quality.spark.passes`): rules that look at one
 document at a time score and write in one pass; percentiles (``top_percent``, buckets) first
 persist only the scores, language and group keys (``persist_level``), take thresholds and counts
 from them, then score again while writing (fastText predict is deterministic).
@@ -154,8 +154,8 @@ def run_quality(spark, config: QualityJobConfig) -> JobResult:
         well_formed,
     )
     from webcurate.quality.model import model_version
-    from webcurate.quality.spark_passes import score_and_decide
-    from webcurate.quality.spark_scoring import ScoringPlan
+    from webcurate.quality.spark.passes import score_and_decide
+    from webcurate.quality.spark.scoring import ScoringPlan
 
     started = time.time()
     preflight_quality(config)

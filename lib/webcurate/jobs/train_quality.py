@@ -102,7 +102,7 @@ def preflight_train_quality(config: TrainQualityConfig) -> None:
 
 def prepare_lines(spark, config: TrainQualityConfig):
     """Both classes read, normalised and unioned (persisted: counted, then sampled)."""
-    from webcurate.quality.spark_training import labelled_lines, read_class_documents
+    from webcurate.quality.spark.training import labelled_lines, read_class_documents
 
     frames, sources = [], {}
     for key, label in (("positives", POSITIVE_LABEL), ("negatives", NEGATIVE_LABEL)):
@@ -176,7 +176,7 @@ def class_counts(lines) -> dict[str, int]:
 
 def run_train_quality(spark, config: TrainQualityConfig) -> JobResult:
     """Prepare the data in Spark, train on the driver, evaluate, save; return the stats."""
-    from webcurate.quality.spark_training import select_samples
+    from webcurate.quality.spark.training import select_samples
     from webcurate.quality.training import train_in_subprocess
 
     started = time.time()

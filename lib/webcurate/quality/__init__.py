@@ -6,8 +6,8 @@ Pure core, no pyspark: ``normalize`` (one text normalisation for training and sc
 the fastText wrapper), ``metrics`` (precision, recall, ROC-AUC with numpy), ``decide``
 (percentile, bucket and GPT-3 Pareto rules), ``model`` (the per-process model cache),
 ``settings`` (the quality job's decision / buckets / lid config sections), ``sampling``
-(train-quality's exact per-class top-k by counting). The Spark adapters are
-``spark_scoring`` (batched scoring through mapInArrow), ``spark_decide`` (percentiles, keep and
-bucket columns, counts), ``spark_passes`` (the quality job's passes) and ``spark_training``
-(train-quality's data preparation); they import pyspark only inside functions.
+(train-quality's exact per-class top-k by counting). The Spark adapter is
+the ``quality.spark`` package: ``scoring`` (batched scoring through mapInArrow), ``decide``
+(percentiles, keep and bucket columns, counts), ``passes`` (the quality job's passes) and
+``training`` (train-quality's data preparation); they import pyspark only inside functions.
 """

@@ -1,6 +1,6 @@
 """Deciding with quality scores: percentile thresholds, CCNet-style buckets, GPT-3's Pareto rule.
 
-The Spark job computes the same things with Spark expressions (``spark_decide``); these pure
+The Spark job computes the same things with Spark expressions (``quality.spark.decide``); these pure
 versions define them exactly and are what the tests compare the job against.
 
 - **Quantiles** follow Spark's ``percentile_approx`` / ``approxQuantile`` at full accuracy: the

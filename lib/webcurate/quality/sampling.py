@@ -14,7 +14,7 @@ whole class in one task; here the cut (the ``k``-th smallest key) is found by br
    ``(k - count(key < lo))``-th is the cut, and a filter ``(key, doc_id) <= cut`` keeps the
    class's exact top-k, whatever the partitioning (ties need equal doc_ids in a class).
 
-Everything here is pure; :mod:`.spark_training` runs the counts.
+Everything here is pure; :mod:`.spark.training` runs the counts.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The ``decision:``, ``buckets:`` and ``lid:`` sections of the quality job's config.
 
-The maths behind each mode is in :mod:`.decide`; the Spark side in :mod:`.spark_decide`.
+The maths behind each mode is in :mod:`.decide`; the Spark side in :mod:`.spark.decide`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
    64-bit ``xxhash64(doc_id)`` used as the graph's vertex id (cheap to shuffle and compare).
    Two distinct ``doc_id`` s with the same node (expected ~0.03 times in 10^9 documents) are
    counted and left out of near dedup rather than merged.
-2. **signatures**: one ``mapInArrow`` pass (:mod:`.spark_minhash`) -> exact keys, band keys,
+2. **signatures**: one ``mapInArrow`` pass (:mod:`.minhash`) -> exact keys, band keys,
    shingle sets; persisted, as every later stage reads it. The file scan is asked for at least
    one split per core (:func:`webcurate.spark.scan_at_least`) instead of repartitioning the text.
 3. **url** / **exact**: groups of equal url / exact key, survivor by rule (:mod:`.survivors`).
@@ -26,12 +26,12 @@ import time
 from dataclasses import dataclass, field
 
 from webcurate.config import ConfigError
-from webcurate.dedup import spark_minhash as sm
-from webcurate.dedup.components import CheckpointChoice, Checkpointer
 from webcurate.dedup.lsh import s_curve_midpoint
-from webcurate.dedup.removal import plan_removal
 from webcurate.dedup.signatures import SignatureSpec
-from webcurate.dedup.survivors import (
+from webcurate.dedup.spark import minhash as sm
+from webcurate.dedup.spark.components import CheckpointChoice, Checkpointer
+from webcurate.dedup.spark.removal import plan_removal
+from webcurate.dedup.spark.survivors import (
     DUPLICATE_COLUMNS,
     group_duplicates,
     newest_rank,
@@ -231,8 +231,8 @@ def write_outputs(run: Run, docs, ids, duplicates, shared_nodes: list[int], data
 
 def _stages(run: Run, docs, base, shared_nodes: list[int]):
     """All dedup steps of the plan: ``(duplicate DataFrames, LineEdits or None)``."""
-    from webcurate.dedup.lines import line_dedup
-    from webcurate.dedup.near import near_duplicates
+    from webcurate.dedup.spark.lines import line_dedup
+    from webcurate.dedup.spark.near import near_duplicates
 
     steps = run.plan.steps
     found, lines = [], None

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from webcurate.quality.spark_scoring import PARETO_DRAW_COLUMN, SCORE_COLUMN
+from webcurate.quality.spark.scoring import PARETO_DRAW_COLUMN, SCORE_COLUMN
 
 KEEP_COLUMN = "_quality_keep"
 BUCKET_COLUMN = "quality_bucket"

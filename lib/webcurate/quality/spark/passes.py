@@ -25,7 +25,7 @@ from __future__ import annotations
 from webcurate.io import storage as st
 from webcurate.io.datasets import read_parquet
 from webcurate.quality.decide import quantile_for_top_percent
-from webcurate.quality.spark_decide import (
+from webcurate.quality.spark.decide import (
     BUCKET_COLUMN,
     KEEP_COLUMN,
     STATS_QUANTILES,
@@ -37,7 +37,7 @@ from webcurate.quality.spark_decide import (
     score_stats,
     with_group_column,
 )
-from webcurate.quality.spark_scoring import PARETO_DRAW_COLUMN, SCORE_COLUMN, score_documents
+from webcurate.quality.spark.scoring import PARETO_DRAW_COLUMN, SCORE_COLUMN, score_documents
 
 KEEP_THRESHOLD = "_quality_keep_threshold"
 BUCKET_LOW = "_quality_bucket_low"

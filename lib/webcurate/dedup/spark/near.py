@@ -7,9 +7,9 @@ checkpointed tables (bucket counts, the largest bucket, candidate and verified p
 
 from __future__ import annotations
 
-from webcurate.dedup import spark_minhash as sm
-from webcurate.dedup.components import connected_components
-from webcurate.dedup.survivors import component_duplicates
+from webcurate.dedup.spark import minhash as sm
+from webcurate.dedup.spark.components import connected_components
+from webcurate.dedup.spark.survivors import component_duplicates
 
 
 def bucket_stats(multi_buckets, hot_bucket_size: int) -> dict:
