@@ -85,7 +85,7 @@ def test_unknown_or_unavailable_tokenizer_is_one_line(spec, words, monkeypatch, 
 def test_not_a_tokenizer_file_is_one_line(tmp_path):
     bad = tmp_path / "tokenizer.json"
     bad.write_text("{not json")
-    with pytest.raises(TokenizerError, match="is not a tokenizer.json"):
+    with pytest.raises(TokenizerError, match=r"is not a tokenizer\.json"):
         load_tokenizer(f"hf:{bad}")
 
 
@@ -140,7 +140,7 @@ def test_shards_read_back_exactly(cc_documents, tmp_path):
     shard = IndexedShard(str(tmp_path / "part-00000"))
     assert shard.dtype == np.int32 and len(shard) == 200  # vocab > 65,500
     assert shard.doc_ids == [d["id"] for d in cc_documents[:200]]
-    for doc_id, ids in zip(shard.doc_ids, shard):
+    for doc_id, ids in zip(shard.doc_ids, shard, strict=True):
         assert ids[-1] == tok.eos_id and ids[:-1].tolist() == written[doc_id]
     assert shard.tokens == sum(len(v) + 1 for v in written.values())
     # The index is Megatron-Core's version-1 layout: magic, version, dtype code, counts.

@@ -293,7 +293,8 @@ def encode_safe(texts: Sequence[str | None], tokenizer,
             errors.append(None)
         except Exception as err:
             ids.append(None)
-            errors.append(f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}")
+            first = str(err).splitlines()[0][:200] if str(err) else ""
+            errors.append(f"{type(err).__name__}: {first}")
     return ids, errors
 
 
