@@ -56,8 +56,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from itertools import accumulate, compress
+from itertools import accumulate, compress, count
 from operator import itemgetter
+
+import numpy as np
 
 from webcurate.config import option
 from webcurate.filters.base import Signals, Verdict
@@ -213,6 +215,34 @@ def top_ngram_chars(words: list[str], n: int) -> int | None:
     return (sum(map(len, gram)) + n - 1) * count
 
 
+def top_ngram_chars_by_size(words: list[str], sizes: tuple[int, ...]) -> dict[int, int | None]:
+    """``top_ngram_chars`` for several n at once, the same values.
+
+    Long texts (:data:`VECTOR_MIN_WORDS` words or more) count n-grams as integers in numpy:
+    each word gets the position of its first occurrence as id (equal words, equal ids), an
+    n-gram's id is the rank of (its (n-1)-gram prefix's rank, its last word's id), so n-grams
+    compare exactly as word tuples do. The top count is the largest; among the n-grams that
+    reach it, the one seen first wins, as ``Counter.most_common`` picks it.
+    """
+    if len(words) < VECTOR_MIN_WORDS:
+        return {n: top_ngram_chars(words, n) for n in sizes}
+    n_words = len(words)
+    ids = np.fromiter(map({}.setdefault, words, count()), np.int64, n_words)
+    ends = _word_ends(words)
+    chars_by_size: dict[int, int | None] = {}
+    keys = ids
+    for n in range(2, max(sizes) + 1):
+        keys = keys[:-1] * n_words + ids[n - 1:]  # ranks and ids < n_words: no overflow
+        _, first, ranks, counts = np.unique(keys, return_index=True, return_inverse=True,
+                                            return_counts=True)
+        if n in sizes:
+            top = counts.max()
+            at = int(first[counts == top].min())
+            chars_by_size[n] = (int(ends[at + n] - ends[at]) + n - 1) * int(top)
+        keys = ranks.reshape(-1).astype(np.int64, copy=False)
+    return {n: chars_by_size.get(n) for n in sizes}
+
+
 def duplicate_ngram_chars(words: list[str], n: int) -> int:
     """Chars in repeated n-grams (joined without spaces), skipping past each repeat found."""
     return duplicate_ngram_chars_by_size(words, (n,))[n]
@@ -224,7 +254,13 @@ def duplicate_ngram_chars_by_size(words: list[str], sizes: tuple[int, ...]) -> d
     Walks the n-grams left to right, remembering each one it visits; an n-gram seen before
     counts its chars and jumps the walk n words ahead. n-grams that occur once never count and
     are never looked up again, so only the positions of repeated n-grams are walked here.
+    Long texts find those positions first with a polynomial hash of each n-gram's characters
+    (numpy, mod 2**64): equal strings have equal hashes, so every repeated n-gram is among the
+    positions whose hash repeats, and only those are cut out as strings and counted exactly (a
+    hash collision adds a candidate, never a count).
     """
+    if len(words) >= VECTOR_MIN_WORDS:
+        return _duplicate_ngram_chars_hashed(words, sizes)
     ends = list(accumulate(map(len, words), initial=0))
     cut = "".join(words).__getitem__
     chars_by_size = {}
@@ -253,6 +289,74 @@ def _walk_repeats(grams: list[str], n: int) -> int:
     return chars
 
 
+#: From this many words on, the n-gram counts run in numpy (below it, the fixed cost of the
+#: numpy calls is more than the pure-Python counting; measured on the parity documents).
+VECTOR_MIN_WORDS = 160
+_HASH_BASE = 0x9E3779B97F4A7C15  # odd, so invertible mod 2**64
+_POWERS: dict[str, np.ndarray] = {"up": np.ones(1, np.uint64), "down": np.ones(1, np.uint64)}
+
+
+def _word_ends(words: list[str]) -> np.ndarray:
+    ends = np.zeros(len(words) + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, words), np.int64, len(words)), out=ends[1:])
+    return ends
+
+
+def _hash_powers(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """base**i and base**-i mod 2**64 for i < size (grown and kept per process)."""
+    if len(_POWERS["up"]) < size:
+        size = max(size, 2 * len(_POWERS["up"]), 4096)
+        bases = np.full(size, _HASH_BASE, np.uint64)
+        inverses = np.full(size, pow(_HASH_BASE, -1, 1 << 64), np.uint64)
+        bases[0] = inverses[0] = 1
+        # uint64 arithmetic wraps around: every product here is mod 2**64
+        _POWERS["up"] = np.cumprod(bases, dtype=np.uint64)
+        _POWERS["down"] = np.cumprod(inverses, dtype=np.uint64)
+    return _POWERS["up"], _POWERS["down"]
+
+
+def _duplicate_ngram_chars_hashed(words: list[str], sizes: tuple[int, ...]) -> dict[int, int]:
+    joined = "".join(words)
+    ends = _word_ends(words)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
+    powers, inverse_powers = _hash_powers(len(codes) + 1)
+    prefix = np.zeros(len(codes) + 1, np.uint64)
+    np.cumsum((codes.astype(np.uint64) + np.uint64(1)) * powers[:len(codes)], out=prefix[1:])
+    cut = joined.__getitem__
+    chars_by_size = {}
+    for n in sizes:
+        if len(words) < n:
+            chars_by_size[n] = 0
+            continue
+        starts, stops = ends[:-n], ends[n:]
+        hashes = ((prefix[stops] - prefix[starts]) * inverse_powers[starts]
+                  + (stops - starts).astype(np.uint64))
+        order = np.argsort(hashes, kind="stable")
+        same = hashes[order[1:]] == hashes[order[:-1]]
+        if not same.any():
+            chars_by_size[n] = 0
+            continue
+        shared = np.zeros(len(order), bool)
+        shared[1:] |= same
+        shared[:-1] |= same
+        positions = np.sort(order[shared])
+        grams = list(map(cut, map(slice, ends[positions].tolist(),
+                                  ends[positions + n].tolist())))
+        counts = Counter(grams)
+        seen: set[str] = set()
+        chars = resume = 0
+        for idx, gram in zip(positions.tolist(), grams, strict=True):
+            if idx < resume or counts[gram] < 2:
+                continue
+            if gram in seen:
+                chars += len(gram)
+                resume = idx + n
+            else:
+                seen.add(gram)
+        chars_by_size[n] = chars
+    return chars_by_size
+
+
 def repetition_signals(text: str, words: list[str] | None = None) -> Signals:
     """Every value the repetition rules compare, measured on ``text`` (not empty)."""
     n_chars = len(text)
@@ -267,8 +371,7 @@ def repetition_signals(text: str, words: list[str] | None = None) -> Signals:
         "gopher_dup_line_char_frac": dup_line_chars / n_chars,
     }
     words = split_words(text) if words is None else words
-    for n in TOP_NGRAM_SIZES:
-        chars = top_ngram_chars(words, n)
+    for n, chars in top_ngram_chars_by_size(words, TOP_NGRAM_SIZES).items():
         signals[f"gopher_top_{n}_gram_char_frac"] = None if chars is None else chars / n_chars
     for n, chars in duplicate_ngram_chars_by_size(words, DUP_NGRAM_SIZES).items():
         signals[f"gopher_dup_{n}_gram_char_frac"] = chars / n_chars
