@@ -61,6 +61,7 @@ setup(
             "quality = webcurate.jobs.quality:STAGE",
             "train-quality = webcurate.jobs.train_quality:STAGE",
             "pipeline = webcurate.jobs.pipeline:STAGE",
+            "tokenize = webcurate.jobs.tokenize:STAGE",
         ],
         "webcurate.filters": [
             "gopher = webcurate.filters.builtin:GOPHER",
