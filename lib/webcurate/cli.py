@@ -20,7 +20,8 @@ def _parser(job: str | None = None) -> argparse.ArgumentParser:
                                                        "curation",
     )
     if job is None:
-        parser.add_argument("job", choices=sorted(all_stages()))
+        parser.add_argument("job", choices=[*sorted(all_stages()), "recipes"],
+                            help="a job, or 'recipes' to list the recipes")
         return parser
     parser.add_argument("--recipe", metavar="NAME",
                         help="a recipe in conf/recipes/ (or a YAML path): its section for this "
@@ -102,8 +103,24 @@ def print_sample_decisions(job: str, config, n: int) -> int:
     return 0
 
 
+def print_recipes(argv: list[str]) -> int:
+    """``webcurate recipes``: every recipe with its description and source."""
+    from webcurate.recipes import format_recipes, list_recipes
+
+    argparse.ArgumentParser(prog="webcurate recipes",
+                            description="list the recipes (conf/recipes/*.yaml)").parse_args(argv)
+    try:
+        print(format_recipes(list_recipes()))
+    except ConfigError as err:
+        print(f"webcurate recipes: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["recipes"]:
+        return print_recipes(argv[1:])
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in all_stages():
         _parser().parse_args(argv[:1] or ["--help"])
         return 2

@@ -4,6 +4,10 @@
 lowest config layer; ``--conf`` files and ``--set`` values override it. A recipe is named by
 its file stem (looked up in ``conf/recipes/`` of the source tree, then in the installed
 ``<prefix>/share/webcurate/recipes/``) or given as a path.
+
+Every recipe also says what it is, for ``webcurate recipes``: ``description:`` (one line) and
+``source:`` with ``paper:`` (authors, year, title) and ``code:`` (the reference implementation's
+URL), next to the header comment that lists its steps in the paper's order and every deviation.
 """
 
 from __future__ import annotations
@@ -58,3 +62,27 @@ def recipe_pipeline(name_or_path: str, order: tuple[str, ...]) -> dict:
         raise ConfigError(f"recipe '{name_or_path}': 'pipeline' must be a mapping")
     stages = pipeline.get("stages") or [order[0], *[s for s in order[1:] if s in base]]
     return {**{k: v for k, v in pipeline.items() if k != "stages"}, **base, "stages": stages}
+
+
+def recipe_summary(path: Path) -> dict:
+    """``{name, description, paper, code}`` of one recipe file (empty strings when missing)."""
+    recipe = load_yaml(path)
+    source = recipe.get("source") if isinstance(recipe.get("source"), dict) else {}
+    return {"name": path.stem, "description": str(recipe.get("description") or ""),
+            "paper": str(source.get("paper") or ""), "code": str(source.get("code") or "")}
+
+
+def list_recipes() -> list[dict]:
+    """Every recipe (the source tree's first, as ``find_recipe`` looks them up), by name."""
+    return [recipe_summary(find_recipe(name)) for name in available_recipes()]
+
+
+def format_recipes(rows: list[dict]) -> str:
+    """``webcurate recipes``: one block per recipe, its description, paper and code."""
+    lines = []
+    for row in rows:
+        lines.append(f"{row['name']:<28}{row['description']}")
+        for key in ("paper", "code"):
+            if row[key]:
+                lines.append(f"{'':<28}{key}: {row[key]}")
+    return "\n".join(lines)
