@@ -13,6 +13,20 @@ only the *distinct* tokens (a 3 KB document has ~500 tokens but a batch of thous
 documents has a vocabulary of tens of thousands), then gather the word hashes
 (:func:`webcurate.dedup.hashing.bytes_hash64`) back in token order with numpy. No Python
 loop runs per token or per document.
+
+``style: datatrove`` is datatrove's ``simplify_text`` with the ``TextNormConfig`` that its
+``MinhashConfig`` applies by default (``datatrove/utils/text.py``; FineWeb's MinHash, Penedo et
+al. 2024): lowercase, whitespace runs to one space, every character of datatrove's
+``PUNCTUATION`` set *deleted* (``don't`` -> ``dont``, ``1,000`` -> ``1000``; the words style
+splits there instead), NFD with non-spacing marks dropped and nothing recomposed, each run of
+decimal digits -> one ``0``; the flags ``lowercase``, ``punctuation``, ``accents`` and
+``digits`` switch those steps. Every step still acts on one whitespace token at a time, so the
+same vectorised path serves. Its words are the whitespace-separated pieces of that text;
+datatrove then tokenises with its English word tokenizer (spaCy, which also splits
+contractions written without the apostrophe, ``dont`` -> ``do nt``, and unit suffixes such as
+``0km``): not reproduced, a deviation the FineWeb recipe names. Arrow lowercases with simple
+case mapping, Python with full mapping (a word-final capital sigma becomes a medial sigma
+here, a final one there).
 """
 
 from __future__ import annotations
@@ -28,6 +42,24 @@ from webcurate.dedup.settings import NormalizeSettings
 
 #: Runs of characters that are neither letters, numbers nor marks (RE2 syntax, Arrow's regex).
 NON_WORD_RUN = r"[^\p{L}\p{N}\p{M}]+"
+
+#: datatrove's ``PUNCTUATION``: ASCII punctuation, these other marks (CJK and full-width forms,
+#: dashes, quotes, guillemets, the full-width digit one among them) and the C0 / DEL / C1
+#: control characters except tab and newline (which whitespace normalisation has replaced).
+DATATROVE_PUNCTUATION = (
+    "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+    "\u2014\u201d\uff05\uff11\u3008\u3001\u2501\u3010\u300c\u300d\uff0c\u3011\uff1b"
+    "\u201c\u300a\u201e\u2019\u2236\u00b4\uff0e\uff08\u2013\uff1f\uff01\uff1a\uff5e"
+    "\u00ab\u3009\u300b\uff09\u3002\u2026\u25ba\u00bb"
+    + "".join(chr(c) for c in (*range(0, 9), 11, 12, *range(13, 32), *range(127, 160))))
+
+
+def _regex_class(chars: str) -> str:
+    """An RE2 character class matching exactly ``chars`` (each escaped as \\x{...})."""
+    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in sorted(set(chars))) + "]"
+
+
+DATATROVE_PUNCTUATION_CLASS = _regex_class(DATATROVE_PUNCTUATION) + "+"
 
 
 @dataclass(frozen=True)
@@ -91,8 +123,26 @@ def _split_punctuation(tokens: pa.Array) -> pa.ListArray:
     return pa.ListArray.from_arrays(pa.array(offsets), words)
 
 
+def _datatrove_tokens(tokens: pa.Array, settings: NormalizeSettings) -> pa.ListArray:
+    """``simplify_text``'s steps on whitespace-free tokens, in its order; a token left empty
+    (all punctuation) is no word."""
+    if settings.lowercase:
+        tokens = pc.utf8_lower(tokens)
+    if settings.punctuation:
+        tokens = pc.replace_substring_regex(tokens, pattern=DATATROVE_PUNCTUATION_CLASS,
+                                            replacement="")
+    if settings.accents:
+        tokens = pc.replace_substring_regex(pc.utf8_normalize(tokens, form="NFD"),
+                                            pattern=r"\p{Mn}+", replacement="")
+    if settings.digits:
+        tokens = pc.replace_substring_regex(tokens, pattern=r"\p{Nd}+", replacement="0")
+    return _one_word_each(tokens)
+
+
 def normalize_tokens(tokens: pa.Array, settings: NormalizeSettings) -> pa.ListArray:
     """Each whitespace-free token as a list of 0..k normalised words."""
+    if settings.style == "datatrove":
+        return _datatrove_tokens(tokens, settings)
     if settings.lowercase:
         tokens = pc.utf8_lower(tokens)
     if settings.accents:
@@ -122,7 +172,8 @@ def split_words(texts: pa.Array | pa.ChunkedArray, settings: NormalizeSettings,
     texts = pc.fill_null(texts.cast(pa.large_string()), "")
     # With punctuation splitting, Unicode spaces (NBSP, U+3000...) are split there as well, so
     # the cheaper ASCII whitespace split gives the same words.
-    split = pc.ascii_split_whitespace if settings.punctuation else pc.utf8_split_whitespace
+    ascii_split = settings.punctuation and settings.style == "words"
+    split = pc.ascii_split_whitespace if ascii_split else pc.utf8_split_whitespace
     tokens = split(texts)
     token_offsets, flat = _list_offsets(tokens), tokens.flatten()
     encoded = pc.dictionary_encode(flat)

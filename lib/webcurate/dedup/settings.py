@@ -14,9 +14,12 @@ from webcurate.config import option
 
 SCHEMES = ("affine32", "legacy")
 SHINGLE_HASHES = ("words64", "sha1")
-SURVIVOR_RULES = ("lowest_doc_id", "highest_score", "newest")
+SURVIVOR_RULES = ("lowest_doc_id", "highest_score", "newest", "url_md5")
 UNITS = ("line", "paragraph")
 LINE_POLICIES = ("keep_first", "drop_all")
+NORMALIZE_STYLES = ("words", "datatrove")
+URL_KEYS = ("raw", "c4")
+LINE_KEYS = ("words", "tfds")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,15 @@ class NormalizeSettings:
         True, help="treat punctuation and symbols as spaces (letters, digits, marks remain)")
     digits: bool = option(False, help="replace every decimal digit by 0 (CCNet)")
     accents: bool = option(False, help="strip diacritics: NFD, then drop non-spacing marks")
+    style: str = option(
+        "words", choices=NORMALIZE_STYLES,
+        help="words: the rules above; datatrove: datatrove's simplify_text (MinhashConfig's "
+             "TextNormConfig), the flags above selecting its steps: punctuation characters "
+             "deleted (not split at), digit runs -> one 0, NFD without recomposition")
+
+    def __post_init__(self) -> None:
+        if self.style not in NORMALIZE_STYLES:
+            raise ValueError(f"style must be one of {NORMALIZE_STYLES}, got {self.style!r}")
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,13 @@ class MinHashSettings:
         help="with verify: band buckets up to this size emit all pairs, larger (hot) buckets "
              "link every member to the bucket's minimum only (O(n)); without verify every "
              "bucket is linked that way")
+    per_language: bool = option(
+        False, help="deduplicate within each language only (FineWeb-2): band buckets and exact "
+                    "keys are keyed by the documents' language column")
+    language_words: bool = option(
+        False, help="shingle the words of each document's language (webcurate.text.segmenters:"
+                    " jieba, Sudachi, PyThaiNLP, Kiwi) instead of its whitespace pieces "
+                    "(FineWeb-2); needs a language column")
 
     def __post_init__(self) -> None:
         if self.scheme not in SCHEMES:
@@ -81,10 +100,15 @@ class SurvivorSettings:
 
     rule: str = option(
         "lowest_doc_id", choices=SURVIVOR_RULES,
-        help="lowest_doc_id | highest_score (score_column) | newest (warc_date)")
+        help="lowest_doc_id | highest_score (score_column) | newest (warc_date) | url_md5 "
+             "(the smallest MD5 of the url, as TFDS picks the page that keeps a C4 line)")
     score_column: str = option(
         "quality_score", help="numeric column for rule highest_score (null scores lose)")
     date_column: str = option("warc_date", help="timestamp column for rule newest and URL dedup")
+    url_key: str = option(
+        "raw", choices=URL_KEYS,
+        help="what URL dedup compares: raw urls, or c4 (TFDS normalize_url: http(s)://(www.) "
+             "and a ?utm_ / ?ref / ?feed query dropped, trailing slashes stripped)")
 
 
 @dataclass(frozen=True)
@@ -117,8 +141,18 @@ class LineSettings:
     min_doc_words: int = option(
         50, min=0, max=1_000_000,
         help="a document that lost units is dropped when fewer words remain (0 = keep all)")
+    key: str = option(
+        "words", choices=LINE_KEYS,
+        help="words: a unit's normalised words (normalize.*); tfds: the unit stripped and "
+             "lowercased, whitespace inside kept, as TFDS c4_utils keys C4's lines")
+    min_doc_sentences: int = option(
+        0, min=0, max=1_000_000,
+        help="a document that lost units is dropped when its text then holds fewer sentences "
+             "(C4: 3; text.sentences.count_sentences over the whole text; 0 = no check)")
 
     def __post_init__(self) -> None:
+        if self.key not in LINE_KEYS:
+            raise ValueError(f"key must be one of {LINE_KEYS}, got {self.key!r}")
         if self.unit not in UNITS:
             raise ValueError(f"unit must be one of {UNITS}, got {self.unit!r}")
         if self.policy not in LINE_POLICIES:

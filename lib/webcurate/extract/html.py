@@ -14,8 +14,9 @@ Resiliparse", OSSYM 2021; DCLM's extractor, Li et al. 2024) or, as FineWeb did (
 scrapinghub article-extraction-benchmark pages, word-level F1 against the reference article body
 is 0.93 for resiliparse main content (3.8 ms/page), 0.97 for trafilatura (21 ms/page) and 0.66
 for all visible text. resiliparse's main-content mode drops every ``<ul>`` list as navigation.
-trafilatura's ``deduplicate`` option is left off on purpose: it keeps a cache across calls, so a
-document's text would depend on which documents the same worker saw before it. Three limits keep
+trafilatura's ``deduplicate`` option is off by default (the FineWeb recipe turns it on, see
+``start_input_file``): it keeps a cache across calls, so a document's text would depend on
+which documents the same worker saw before it. Three limits keep
 one pathological page from hanging or sinking a task. The deterministic ones come first, so that
 a page's fate does not depend on how loaded the node is: the payload is cut at ``max_html_bytes``
 when read (``records``), a page whose DOM holds more than ``max_html_nodes`` elements is skipped
@@ -232,7 +233,18 @@ def _trafilatura_text(html: str, settings: ExtractSettings) -> str:
         return trafilatura.html2txt(html) or ""
     return trafilatura.extract(
         html, favor_precision=True, include_comments=settings.include_comments,
-        deduplicate=False, with_metadata=False, output_format="txt") or ""
+        deduplicate=settings.trafilatura_deduplicate, with_metadata=False,
+        output_format="txt") or ""
+
+
+def start_input_file(settings: ExtractSettings) -> None:
+    """Called before each input file: trafilatura's ``deduplicate`` counts text segments in a
+    process-wide cache, which is emptied here, so that it holds one file's pages only (a task
+    retry or another worker then extracts the same text; datatrove's cache spans a task)."""
+    if settings.extractor == "trafilatura" and settings.trafilatura_deduplicate:
+        from trafilatura.deduplication import LRU_TEST
+
+        LRU_TEST.clear()
 
 
 def extract_text(html: str, settings: ExtractSettings) -> str:

@@ -50,6 +50,10 @@ class ExtractSettings:
         False, help="resiliparse: keep image alt texts (mostly 'logo', file names: off by default)")
     include_comments: bool = option(
         False, help="keep user comment sections (off, as in FineWeb's trafilatura settings)")
+    trafilatura_deduplicate: bool = option(
+        False, help="trafilatura's deduplicate (datatrove's Trafilatura extractor, FineWeb: on): "
+                    "drop text segments seen more than twice before; its cache is cleared at "
+                    "each input file, so a file's text never depends on the files before it")
     max_html_bytes: int = option(
         5 * MIB, min=1024, max=1024 * MIB,
         help="read at most this many payload bytes per record; longer pages are truncated "

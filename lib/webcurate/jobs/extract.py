@@ -84,6 +84,7 @@ def _opening_failure(source_file: str, err: BaseException) -> Iterator[tuple[str
 def rows_for_file(source_file: str, settings: ExtractSettings,
                   storage: st.StorageConfig) -> Iterator[tuple[str, dict]]:
     """``(kind, row)`` for one input file, streaming, summary last; never raises for bad input."""
+    from webcurate.extract.html import start_input_file
     from webcurate.extract.language import get_language_identifier
     from webcurate.extract.records import iter_file_rows
 
@@ -94,6 +95,7 @@ def rows_for_file(source_file: str, settings: ExtractSettings,
     except Exception as err:  # any open failure is recorded in errors/; the job goes on
         yield from _opening_failure(source_file, err)
         return
+    start_input_file(settings)
     with stream:
         yield from iter_file_rows(stream, source_file, settings, identifier)
 

@@ -33,6 +33,7 @@ from webcurate.dedup.spark.components import CheckpointChoice, Checkpointer
 from webcurate.dedup.spark.removal import plan_removal
 from webcurate.dedup.spark.survivors import (
     DUPLICATE_COLUMNS,
+    c4_url_key,
     group_duplicates,
     newest_rank,
     rank_column,
@@ -131,9 +132,15 @@ def base_columns(docs, config, steps):
     if "url" in steps:
         if "url" not in docs.columns:
             raise ConfigError("config key 'url_dedup': the input has no 'url' column")
-        columns += [F.col("url").cast("string").alias("url"),
+        url = F.col("url").cast("string")
+        columns += [(c4_url_key(url) if survivor.url_key == "c4" else url).alias("url"),
                     newest_rank(survivor.date_column, docs.schema,
                                 "survivor.date_column").alias("url_rank")]
+    if config.minhash.per_language or config.minhash.language_words:  # FineWeb-2: per language
+        if "language" not in docs.columns:
+            raise ConfigError("config key 'minhash.per_language' / 'minhash.language_words': "
+                              "the input has no 'language' column")
+        columns.append(F.col("language").cast("string").alias("language"))
     return docs.select(*columns, F.col("text").cast("string").alias("text"))
 
 
@@ -143,7 +150,8 @@ def signature_spec(config, plan) -> SignatureSpec:
     return SignatureSpec(normalize=config.normalize, ngram=m.ngram, num_perm=m.num_perm,
                          bands=plan.bands, rows=plan.rows, seed=m.seed, scheme=m.scheme,
                          shingle_hash=m.shingle_hash, with_bands=near,
-                         with_sets=near and m.verify)
+                         with_sets=near and m.verify, per_language=m.per_language,
+                         language_words=m.language_words)
 
 
 def spread_over_cores(spark, df):
@@ -210,7 +218,7 @@ def write_outputs(run: Run, docs, ids, duplicates, shared_nodes: list[int], data
     """``duplicates/`` first, then ``kept/`` = input minus those ids, filtered where the
     documents are (:mod:`.removal`; ``ids(doc_id, node)`` are the input's); in lines mode the
     documents that lost units are replaced by their rewritten rows. The duplicate stats."""
-    from pyspark.sql import functions as F
+    from webcurate.dedup.spark.lines import too_short
 
     storage = run.config.storage
     with run.timer("filtering"):
@@ -222,7 +230,7 @@ def write_outputs(run: Run, docs, ids, duplicates, shared_nodes: list[int], data
             removed = removed.unionByName(lines.changed.select("doc_id"))
         kept = run.removal(removed, ids, shared_nodes, "kept").without(docs)
         if lines is not None:
-            long_enough = F.col("words_left") >= run.config.lines.min_doc_words
+            long_enough = ~too_short(run.config.lines)
             kept = kept.unionByName(lines.rewritten.where(long_enough).select(*docs.columns))
         write_dataset_files(kept.select(*docs.columns), st.join_uri(dataset_uri, "kept"),
                             file_prefix, storage)

@@ -38,6 +38,8 @@ def rank_column(rule: str, score_column: str, date_column: str, schema):
         return F.when(score.isNull() | F.isnan(score), F.lit(WORST_RANK)).otherwise(-score)
     if rule == "newest":
         return newest_rank(date_column, schema, "survivor.date_column")
+    if rule == "url_md5":
+        return url_md5_rank(schema)
     raise ConfigError(f"config key 'survivor.rule': unknown rule {rule!r}")
 
 
@@ -54,6 +56,28 @@ def newest_rank(date_column: str, schema, key: str):
         column = F.try_to_timestamp(column)
     micros = F.unix_micros(column.try_cast("timestamp")).cast("double")
     return F.when(micros.isNull(), F.lit(WORST_RANK)).otherwise(-micros)
+
+
+def url_md5_rank(schema):
+    """TFDS's choice of the page that keeps a C4 line (``remove_duplicate_text``: the url whose
+    MD5 hex digest is smallest): the digest's first 52 bits, exact in a double, so two urls
+    tie only when those bits do (then the lower ``doc_id`` wins); no url ranks last."""
+    from pyspark.sql import functions as F
+
+    if "url" not in schema.names:
+        raise ConfigError("config key 'survivor.rule': url_md5 needs a 'url' column")
+    prefix = F.conv(F.substring(F.md5(F.col("url").cast("string")), 1, 13), 16, 10)
+    return F.when(F.col("url").isNull(), F.lit(WORST_RANK)).otherwise(prefix.cast("double"))
+
+
+def c4_url_key(url):
+    """TFDS ``normalize_url`` as a column: ``http(s)://`` and ``www.`` dropped, a query
+    starting ``?utm_``, ``?ref`` or ``?feed`` cut, trailing slashes stripped."""
+    from pyspark.sql import functions as F
+
+    url = F.regexp_replace(url, r"https?://(www\.)?", "")
+    url = F.regexp_replace(url, r"\?(utm_|ref|feed).*", "")
+    return F.regexp_replace(url, r"/+$", "")
 
 
 def _best():
