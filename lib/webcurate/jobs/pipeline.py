@@ -41,7 +41,16 @@ class PipelineConfig:
         {}, help="extract job settings (webcurate extract --help-config)")
     filter: dict[str, Any] = option({}, help="filter job settings (webcurate filter --help-config)")
     dedup: dict[str, Any] = option({}, help="dedup job settings (webcurate dedup --help-config)")
+    substring: dict[str, Any] = option(
+        {}, help="exact-substring dedup settings (webcurate substring --help-config)")
     quality: dict[str, Any] = option({}, help="quality job settings; needs quality.model")
+    perplexity: dict[str, Any] = option(
+        {}, help="CCNet perplexity job settings; needs perplexity.models (train-lm)")
+    gpt3: dict[str, Any] = option(
+        {}, help="GPT-3 MLlib classifier + dedup settings; needs gpt3.model (train-gpt3)")
+    decontaminate: dict[str, Any] = option(
+        {}, help="decontaminate job settings; needs decontaminate.benchmarks")
+    pii: dict[str, Any] = option({}, help="pii job settings (webcurate pii --help-config)")
     report: bool = option(True, help="write report/index.html under the output at the end")
     storage: StorageConfig = option(StorageConfig, help="object storage access, every stage")
     spark: SparkConfig = option(SparkConfig, help="Spark session settings, every stage")
