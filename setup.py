@@ -35,6 +35,7 @@ setup(
         "tldextract>=5.1,<6",  # Public Suffix List (bundled snapshot) for FineWeb's URL filter
         "matplotlib>=3.7",  # the run report's plots (Agg, PNG); brings Pillow, used by its tests
         "zstandard>=0.22",  # .jsonl.zst documents (io/streams.py ZstdReader)
+        "langdetect==1.0.9",  # C4's language ID (filters/c4_langdetect.py), as TFDS c4_utils ran it
         # CCNet perplexity (webcurate.lm): the KenLM Python module, built from its PyPI source
         # package (lmplz / build_binary: tools/install_kenlm.sh at make install).
         "kenlm==0.3.0",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from webcurate.filters import (
     badwords,
     c4,
+    c4_langdetect,
     fineweb,
     gopher,
     language,
@@ -66,6 +67,11 @@ C4 = (
            decide=badwords.c4_badwords_decision,
            load_resources=badwords.load_c4_badwords_resources,
            summary="C4's LDNOOBW bad-words page filter, per document language"),
+    Filter("c4_langdetect", c4_langdetect.LangdetectConfig, c4_langdetect.SIGNALS,
+           measure=lambda doc, config, _: c4_langdetect.c4_langdetect(doc.text, config),
+           decide=c4_langdetect.c4_langdetect_decision,
+           summary="C4's language step: langdetect on the text as the chain has it, en >= "
+                   "0.99"),
 )
 
 FINEWEB = (
