@@ -73,6 +73,10 @@ class TrainQualityConfig:
         3000, min=100, max=1_000_000,
         help="plain text files: cut into documents of at most this many characters")
     seed: int = option(0, min=0, help="sampling and held-out split seed")
+    leave_one_source_out: bool = option(
+        False, help="also train once without each source (an entry of positives / negatives) "
+                    "and report ROC-AUC on it: how the model does on text from a source it "
+                    "never saw (one extra training per source)")
     normalization: TextNormalization = option(
         TextNormalization, help="text normalisation, recorded beside the model for scoring")
     fasttext: FastTextParams = option(FastTextParams, help="fastText supervised settings")
@@ -100,34 +104,99 @@ def preflight_train_quality(config: TrainQualityConfig) -> None:
                           "(fasttext-predict replaced it); reinstall fasttext-numpy2-wheel")
 
 
+def source_names(config: TrainQualityConfig) -> list[tuple[str, str]]:
+    """``(label, source)`` for every entry of positives and negatives: a source is one entry as
+    written (a file, directory or glob), the unit that leave-one-source-out holds out."""
+    return [(label, str(source)) for key, label in (("positives", POSITIVE_LABEL),
+                                                    ("negatives", NEGATIVE_LABEL))
+            for source in getattr(config, key)]
+
+
 def prepare_lines(spark, config: TrainQualityConfig):
-    """Both classes read, normalised and unioned (persisted: counted, then sampled)."""
+    """Both classes read, normalised and unioned, each line tagged with its source's index in
+    :func:`source_names` (persisted: counted, then sampled)."""
+    from pyspark.sql import functions as F
+
     from webcurate.quality.spark.training import labelled_lines, read_class_documents
 
     frames, sources = [], {}
-    for key, label in (("positives", POSITIVE_LABEL), ("negatives", NEGATIVE_LABEL)):
+    keys = {POSITIVE_LABEL: "positives", NEGATIVE_LABEL: "negatives"}
+    for index, (label, source) in enumerate(source_names(config)):
+        key = keys[label]
         try:
-            docs, sources[key] = read_class_documents(
-                spark, list(getattr(config, key)), config.storage, config.text_doc_chars)
+            docs, found = read_class_documents(spark, [source], config.storage,
+                                               config.text_doc_chars)
         except InputError as err:
             raise ConfigError(f"config key '{key}': {err}") from None
+        totals = sources.setdefault(key, {})
+        for name, count in found.items():
+            totals[name] = totals.get(name, 0) + count
         frames.append(labelled_lines(docs, label, config.normalization, config.min_doc_chars,
-                                     config.seed))
-    return frames[0].unionByName(frames[1]).persist(), sources
+                                     config.seed).withColumn("source", F.lit(index)))
+    lines = frames[0]
+    for other in frames[1:]:
+        lines = lines.unionByName(other)
+    return lines.persist(), sources
 
 
-def write_split(rows, train_path: str, holdout_path: str) -> tuple[int, int]:
-    """Stream ``(label, line, holdout)`` rows into the training and held-out fastText files in
-    one pass; returns the line counts."""
+def write_split(rows, train_path: str, holdout_path: str, tagged_path: str | None = None
+                ) -> tuple[int, int]:
+    """Stream ``(label, line, holdout, source)`` rows into the training and held-out fastText
+    files in one pass (and, for leave-one-source-out, every line with its source and split
+    into ``tagged_path``); returns the line counts."""
     from webcurate.quality.training import fasttext_line
 
     counts = [0, 0]
     with (open(train_path, "w", encoding="utf-8") as train,
-          open(holdout_path, "w", encoding="utf-8") as holdout):
+          open(holdout_path, "w", encoding="utf-8") as holdout,
+          open(tagged_path or os.devnull, "w", encoding="utf-8") as tagged):
         for row in rows:
-            (holdout if row["holdout"] else train).write(fasttext_line(row["label"], row["line"]))
+            line = fasttext_line(row["label"], row["line"])
+            (holdout if row["holdout"] else train).write(line)
+            if tagged_path:
+                tagged.write(f"{row['source']}\t{int(row['holdout'])}\t{line}")
             counts[1 if row["holdout"] else 0] += 1
     return counts[0], counts[1]
+
+
+def leave_one_source_out(config: TrainQualityConfig, tagged_path: str, tmp: str) -> dict:
+    """Per source: a model trained without it (and without every held-out line), scored on all
+    of that source's lines plus the other class's held-out lines from the other sources.
+    Sources that are their class's only one are skipped (nothing of that class to train on)."""
+    from webcurate.quality.training import train_in_subprocess
+
+    names = source_names(config)
+    results: dict[str, dict] = {}
+    for index, (label, source) in enumerate(names):
+        if sum(1 for other, _ in names if other == label) < 2:
+            results[source] = {"label": label, "skipped": "the only source of its class"}
+            continue
+        train_path, test_path = (os.path.join(tmp, f"loso-{index}-{n}.txt")
+                                 for n in ("train", "test"))
+        counts = {"train": 0, "test_source": 0, "test_other": 0}
+        with (open(tagged_path, encoding="utf-8") as tagged,
+              open(train_path, "w", encoding="utf-8") as train,
+              open(test_path, "w", encoding="utf-8") as test):
+            for row in tagged:
+                row_source, held_out, line = row.split("\t", 2)
+                line_label = line.split(" ", 1)[0].removeprefix("__label__")
+                if int(row_source) == index:
+                    test.write(line)
+                    counts["test_source"] += 1
+                elif held_out == "1" and line_label != label:
+                    test.write(line)
+                    counts["test_other"] += 1
+                elif held_out == "0":
+                    train.write(line)
+                    counts["train"] += 1
+        if not counts["test_source"] or not counts["test_other"]:
+            results[source] = {"label": label, "skipped": "no lines to test on", **counts}
+            continue
+        model_path = os.path.join(tmp, f"loso-{index}.bin")
+        train_in_subprocess(train_path, config.fasttext, model_path)
+        metrics = evaluate(model_path, test_path)
+        results[source] = {"label": label, "roc_auc": metrics.get("roc_auc"), **counts}
+    return results
 
 
 def evaluate(model_path: str, holdout_path: str) -> dict:
@@ -193,14 +262,20 @@ def run_train_quality(spark, config: TrainQualityConfig) -> JobResult:
         selected = select_samples(lines, available, sizes, holdouts)
         with tempfile.TemporaryDirectory(prefix="webcurate-train-") as tmp:
             train_path, holdout_path = (os.path.join(tmp, n) for n in ("train.txt", "holdout.txt"))
-            ordered = selected.orderBy("sample_key", "doc_id").select("label", "line", "holdout")
-            train_lines, _ = write_split(ordered.toLocalIterator(), train_path, holdout_path)
+            tagged_path = (os.path.join(tmp, "tagged.txt") if config.leave_one_source_out
+                           else None)
+            ordered = selected.orderBy("sample_key", "doc_id").select(
+                "label", "line", "holdout", "source")
+            train_lines, _ = write_split(ordered.toLocalIterator(), train_path, holdout_path,
+                                         tagged_path)
             train_started = time.time()
             local_model = os.path.join(tmp, "model.bin")
             train_in_subprocess(train_path, config.fasttext, local_model)
             train_seconds = round(time.time() - train_started, 3)
             metrics = evaluate(local_model, holdout_path) if sum(holdouts.values()) else {}
             model_bytes = os.path.getsize(local_model)
+            by_source = (leave_one_source_out(config, tagged_path, tmp) if tagged_path
+                         else None)
             report = _json_safe({
                 "model": config.model, "description": config.description,
                 "model_bytes": model_bytes,
@@ -210,6 +285,7 @@ def run_train_quality(spark, config: TrainQualityConfig) -> JobResult:
                 "documents_available": available, "documents_sampled": sizes,
                 "documents_held_out": holdouts, "train_lines": train_lines,
                 "sources": sources, "holdout_metrics": metrics, "seed": config.seed,
+                **({"leave_one_source_out": by_source} if by_source is not None else {}),
                 "train_seconds": train_seconds})
             save_model(local_model, config, report)
     finally:

@@ -73,27 +73,70 @@ def text_file_batches(batches: Iterator[pa.RecordBatch], storage: st.StorageConf
         yield pa.RecordBatch.from_pylist(rows, schema=TEXT_SCHEMA)
 
 
-def read_class_documents(spark, spec, storage: st.StorageConfig, text_doc_chars: int):
-    """``(doc_id, text)`` of every document of one class: document files and text files."""
+def record_file_batches(batches: Iterator[pa.RecordBatch], storage: st.StorageConfig
+                        ) -> Iterator[pa.RecordBatch]:
+    """mapInArrow body: input rows name JSON(L) files of records (instructions, chats,
+    articles: :mod:`webcurate.quality.records`); output rows are one document per record."""
+    from webcurate.quality.records import iter_record_documents
+    from webcurate.schema import doc_id_from_location
+
+    rows: list[dict] = []
+    for batch in batches:
+        for uri in batch.column("source_file").to_pylist():
+            with st.open_input(uri, storage) as raw:
+                for key, text in iter_record_documents(uri, raw):
+                    rows.append({"doc_id": doc_id_from_location("", f"{uri}#{key}", 0),
+                                 "text": text})
+                    if len(rows) >= TEXT_ROWS_PER_BATCH:
+                        yield pa.RecordBatch.from_pylist(rows, schema=TEXT_SCHEMA)
+                        rows = []
+    if rows:
+        yield pa.RecordBatch.from_pylist(rows, schema=TEXT_SCHEMA)
+
+
+def holds_documents(uri: str, storage: st.StorageConfig) -> bool:
+    """A document file (Parquet, or JSON(L) whose first record has ``text``), or a file of
+    records: one first line read per JSON(L) file, on the driver."""
+    from webcurate.quality.records import holds_documents as first_record_is_document
+
+    if not uri.lower().endswith((".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson")):
+        return True
+    with st.open_input(uri, storage) as raw:
+        return first_record_is_document(uri, raw)
+
+
+def per_file_frame(spark, files: list[str], body):
     from pyspark.sql.pandas.types import from_arrow_schema
 
+    names = spark.sparkContext.parallelize([(f,) for f in files], numSlices=len(files))
+    return spark.createDataFrame(names, "source_file string").mapInArrow(
+        body, from_arrow_schema(TEXT_SCHEMA))
+
+
+def read_class_documents(spark, spec, storage: st.StorageConfig, text_doc_chars: int):
+    """``(doc_id, text)`` of every document of one class: document files, files of records
+    (instructions, chats, articles) and text files."""
     files = resolve_training_files(spec, storage)
-    documents = [f for f in files if is_document_file(f)]
+    json_files = [f for f in files if is_document_file(f)]
+    documents = [f for f in json_files if holds_documents(f, storage)]
+    records = [f for f in json_files if f not in set(documents)]
     texts = [f for f in files if not is_document_file(f)]
     frames = []
     if documents:
         from webcurate.documents import read_documents
 
         frames.append(read_documents(spark, documents, storage).select("doc_id", "text"))
+    if records:
+        frames.append(per_file_frame(
+            spark, records, lambda batches: record_file_batches(batches, storage)))
     if texts:
-        names = spark.sparkContext.parallelize([(f,) for f in texts], numSlices=len(texts))
-        frames.append(spark.createDataFrame(names, "source_file string").mapInArrow(
-            lambda batches: text_file_batches(batches, storage, text_doc_chars),
-            from_arrow_schema(TEXT_SCHEMA)))
+        frames.append(per_file_frame(
+            spark, texts, lambda batches: text_file_batches(batches, storage, text_doc_chars)))
     df = frames[0]
     for other in frames[1:]:
         df = df.unionByName(other)
-    return df, {"document_files": len(documents), "text_files": len(texts)}
+    return df, {"document_files": len(documents), "record_files": len(records),
+                "text_files": len(texts)}
 
 
 def line_batches(batches: Iterator[pa.RecordBatch], label: str, normalization: TextNormalization,
