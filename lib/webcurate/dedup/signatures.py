@@ -38,6 +38,8 @@ class SignatureSpec:
     shingle_hash: str = "words64"
     with_bands: bool = True
     with_sets: bool = False
+    per_language: bool = False  # band and exact keys keyed by the language column (FineWeb-2)
+    language_words: bool = False  # texts of segmented languages split by their segmenter first
 
 
 @dataclass(frozen=True)

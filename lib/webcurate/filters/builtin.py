@@ -16,6 +16,7 @@ from webcurate.filters import (
     gopher,
     language,
     length,
+    multilingual,
     refinedweb,
     url_blocklist,
 )
@@ -118,7 +119,10 @@ GENERIC = (
            summary="document length bounds in characters and words"),
 )
 
+FINEWEB2 = (multilingual.LANGUAGE,
+            *(multilingual.per_language(entry) for entry in (*GOPHER, C4[0], FINEWEB[0])))
+
 #: The families by entry-point name, as ``setup.py`` declares them (a test checks they agree);
 #: also what a source checkout without installed metadata registers.
 FAMILIES = {"gopher": GOPHER, "c4": C4, "fineweb": FINEWEB, "refinedweb": REFINEDWEB,
-            "generic": GENERIC}
+            "generic": GENERIC, "fineweb2": FINEWEB2}

@@ -55,6 +55,7 @@ from dataclasses import dataclass
 
 from webcurate.config import option
 from webcurate.filters.base import Signals, Verdict
+from webcurate.text.segmenters import is_segmented, words_of
 from webcurate.text.sentences import count_sentences
 
 REASON_LOREM_IPSUM = "c4_lorem_ipsum"
@@ -132,7 +133,10 @@ def line_rule(line: str, config: C4QualityConfig) -> tuple[str, str | None]:
 
     ``line`` is already stripped. Page rules are not checked here (see ``page_hits``).
     """
-    words = line.split()
+    # Whitespace words, as C4; a language written without spaces (config.language set per
+    # document by fineweb2_c4) counts its segmenter's words instead.
+    segmented = is_segmented(config.language)
+    words = words_of(line, config.language) if segmented else line.split()
     if config.max_word_chars is not None and any(len(w) > config.max_word_chars for w in words):
         return line, LINE_TOO_LONG_WORD
     if config.remove_citations:
@@ -140,7 +144,8 @@ def line_rule(line: str, config: C4QualityConfig) -> tuple[str, str | None]:
     if config.require_terminal_punct and (
             not line.endswith(config.terminal_marks) or line.endswith(_ELLIPSIS)):
         return line, LINE_NO_TERMINAL_PUNCT
-    n_words = len(line.split()) if config.words_after_citations else len(words)
+    n_words = len(words) if not config.words_after_citations else len(
+        words_of(line, config.language) if segmented else line.split())
     if config.min_words_per_line is not None and n_words < config.min_words_per_line:
         return line, LINE_TOO_FEW_WORDS
     lowered = line.lower()

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from webcurate.filters.base import Signals, Verdict
+from webcurate.text.segmenters import words_of
 from webcurate.text.words import split_words
 
 SIGNAL_TYPES = (int, float)
@@ -39,11 +40,11 @@ SIGNAL_TYPES = (int, float)
 class Document:
     """What a filter may look at. The word split is shared along the chain until text changes."""
 
-    __slots__ = ("_text", "_words", "language", "language_score", "url")
+    __slots__ = ("_language_words", "_text", "_words", "language", "language_score", "url")
 
     def __init__(self, text: str, url: str | None = None, language: str | None = None,
                  language_score: float | None = None):
-        self._text, self._words = text, None
+        self._text, self._words, self._language_words = text, None, None
         self.url, self.language, self.language_score = url, language, language_score
 
     @property
@@ -53,7 +54,7 @@ class Document:
     @text.setter
     def text(self, value: str) -> None:
         if value != self._text:
-            self._text, self._words = value, None
+            self._text, self._words, self._language_words = value, None, None
 
     @property
     def words(self) -> list[str]:
@@ -61,6 +62,15 @@ class Document:
         if self._words is None:
             self._words = split_words(self._text)
         return self._words
+
+    @property
+    def language_words(self) -> list[str]:
+        """The words in the document's own language (``webcurate.text.segmenters``: jieba for
+        Chinese, ...); the same as ``words`` for a space-separated language. ``words`` stays
+        English-rules for every document, as datatrove's filters default to."""
+        if self._language_words is None:
+            self._language_words = words_of(self._text, self.language)
+        return self._language_words
 
 
 @dataclass(frozen=True)
