@@ -122,3 +122,27 @@ def test_bad_key_fails_at_start(spark, tmp_path, capsys):
                                  "--set=substring.min_token=50"], spark=spark)
     assert code != 0
     assert "substring.min_token" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_refinedweb_recipe_from_warc_cuts_exactly_the_oracles_spans(spark, shared_data,
+                                                                     tmp_path):
+    lists = shared_data / "lists" / "refinedweb"
+    words = {kind: lists / f"refinedweb_banned_words_{kind}_reverse_engineered.txt"
+             for kind in ("strict", "hard", "soft")}
+    out = tmp_path / "out"
+    argv = ["--recipe", "refinedweb",
+            f"--set=input={shared_data / 'warc' / 'other' / 'wget-sample-000*.warc.gz'}",
+            f"--set=output={out}", "--set=report=false",
+            *[f"--set=filter.settings.refinedweb_url.{k}_words={p}" for k, p in words.items()]]
+    assert run_job("pipeline", argv, spark=spark) == 0
+    stages = json.loads((out / "stats.json").read_text())["stages"]
+    assert list(stages) == ["extract", "filter", "dedup", "substring"]
+    assert stages["substring"]["documents_in"] == stages["dedup"]["documents_out"] > 0
+    before = ds.dataset(stages["dedup"]["documents"], format="parquet").to_table().to_pylist()
+    after = ds.dataset(stages["substring"]["documents"], format="parquet").to_table().to_pylist()
+    expected = oracle({r["doc_id"]: r["text"] for r in before})
+    assert {r["doc_id"]: r["text"] for r in after} == {
+        d: t for d, t in expected.items() if TOKEN.search(t)}
+    substring = json.loads((out / "substring" / "stats.json").read_text())
+    assert substring["documents_kept"] == len(after)

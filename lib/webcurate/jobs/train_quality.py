@@ -15,6 +15,12 @@ model (fastText, word bigrams; Li et al. 2024): see :mod:`webcurate.quality.trai
   :func:`webcurate.quality.training.train_in_subprocess` for why; memory about
   ``(vocabulary + bucket) x dim x 4`` bytes twice over), then the held-out lines stream back
   through the model in batches for precision / recall / ROC-AUC.
+- **Sources**: every entry of ``positives`` / ``negatives`` is a source; JSON(L) files whose
+  records have no ``text`` (instructions, chats, SNI tasks, article maps) are read one document
+  per record (:mod:`webcurate.quality.records`), as DCLM's positives are instruction data.
+  ``leave_one_source_out`` trains once more per source without it and reports ROC-AUC on its
+  lines against the other class's held-out lines: generalisation to a source never seen, which
+  a random split of the same sources overstates.
 - **Outputs**: the model at ``model`` (local or ``s3://``), ``<model>.metrics.json`` beside it
   (metrics, counts, the normalisation, fastText settings; the quality job reads the
   normalisation from it), and ``config.yaml`` / ``stats.json`` in the model's directory
