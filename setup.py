@@ -71,6 +71,7 @@ setup(
             "filter = webcurate.jobs.filter:STAGE",
             "dedup = webcurate.jobs.dedup:STAGE",
             "quality = webcurate.jobs.quality:STAGE",
+            "chat = webcurate.jobs.chat:STAGE",
             "instructions = webcurate.jobs.instructions:STAGE",
             "train-quality = webcurate.jobs.train_quality:STAGE",
             "substring = webcurate.jobs.substring:STAGE",
