@@ -130,7 +130,8 @@ def language_settings(language: str, documents: int, rules: tuple[ThresholdRule,
     if stop_words:
         quality["stop_words"] = list(stop_words)
         quality["min_stop_words"] = min(min_stop_words, len(stop_words))
-    else:
+    else:  # no candidate found in the reference: the stop-word rule is off for the language
+        quality["stop_words"] = []
         quality["min_stop_words"] = None
     settings["filters"] = filters
     return settings

@@ -3,6 +3,8 @@ optional Spark measurements (profiles, samples). Pure: numbers in, escaped HTML 
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from webcurate.report import page, plots
 from webcurate.report.stages import (
     StageOutput,
@@ -167,13 +169,24 @@ def languages_section(per_stage: dict[str, dict[str, int]]) -> tuple[str, str, s
             "no stage recorded languages (extract, or quality with lid.enabled, do)", "muted")
     first_label, first = next(iter(per_stage.items()))
     ranked = sorted(first.items(), key=lambda item: (-item[1], item[0]))[:30]
-    rows = [[lang or "unknown", *[counts.get(lang, 0) for counts in per_stage.values()]]
-            for lang, _ in ranked]
+    removed = removed_by_language(per_stage)
+    rows = [[lang or "unknown", *[counts.get(lang, 0) for counts in per_stage.values()],
+             *[counts.get(lang, 0) for counts in removed.values()]] for lang, _ in ranked]
+    columns = [*per_stage, *removed]
     inner = (_figure(plots.languages_plot(per_stage), "documents per language after each stage",
                      f"languages ranked by documents {first_label}")
-             + page.table(["language", *per_stage], rows,
-                          numeric=set(range(1, 1 + len(per_stage)))))
+             + page.table(["language", *columns], rows,
+                          numeric=set(range(1, 1 + len(columns)))))
     return "languages", "Languages", inner
+
+
+def removed_by_language(per_stage: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """``{"removed by <stage>": {language: documents}}``: each stage's kept documents per
+    language subtracted from the previous stage's (FineWeb-2 judges every language by its own
+    settings: this shows what each language lost where)."""
+    return {f"removed by {later.removeprefix('after ')}": {
+        lang: n - per_stage[later].get(lang, 0) for lang, n in per_stage[earlier].items()}
+        for earlier, later in pairwise(per_stage)}
 
 
 def _grouped(rows: list[dict], keys: tuple[str, ...]) -> dict[tuple, list[dict]]:

@@ -68,7 +68,7 @@ def _jieba() -> Splitter:
 def _sudachi() -> Splitter:
     from sudachipy import Dictionary, SplitMode
 
-    tokenizer = Dictionary(dict="core").create(SplitMode.A)
+    tokenizer = Dictionary(dict="core").tokenizer(mode=SplitMode.A)
 
     def split(text: str) -> list[str]:
         # Sudachi refuses inputs above ~49,000 bytes: segment long texts line by line.
