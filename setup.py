@@ -76,6 +76,7 @@ setup(
             "train-quality = webcurate.jobs.train_quality:STAGE",
             "substring = webcurate.jobs.substring:STAGE",
             "pipeline = webcurate.jobs.pipeline:STAGE",
+            "mix = webcurate.jobs.mix:STAGE",
             "decontaminate = webcurate.jobs.decontaminate:STAGE",
             "pii = webcurate.jobs.pii:STAGE",
             "language-stats = webcurate.jobs.language_stats:STAGE",
