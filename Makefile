@@ -17,7 +17,7 @@ export PYSPARK_PYTHON := $(abspath $(PY))
 export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: install chromium dist test test-all lint run faults bench bench-extract bench-filter bench-dedup bench-quality parity scale scale-dedup-10m clean
+.PHONY: install chromium dist test test-all lint run faults bench bench-extract bench-filter bench-dedup bench-quality bench-tokenize parity scale scale-dedup-10m clean
 
 install: $(STAMP)
 
@@ -81,7 +81,7 @@ faults: install
 	@cd tests && ../$(PY) -m faults.figures ../$(FAULT_FIGURES)
 
 # Every stage, each against the reference tool its issue names, in the same run.
-bench: bench-extract bench-filter bench-dedup bench-quality
+bench: bench-extract bench-filter bench-dedup bench-quality bench-tokenize
 
 bench-extract: install
 	bash tests/bench/run_bench.sh extract
@@ -94,6 +94,10 @@ bench-dedup: install
 
 bench-quality: install
 	bash tests/bench/run_bench.sh quality
+
+# Token counts: the Spark job vs the pure-Python encode loop vs tiktoken's own batch encoder.
+bench-tokenize: install
+	bash tests/bench/run_bench.sh tokenize
 
 # Our filters vs datatrove 0.10.1's on the same real documents (its own venv, made if missing).
 parity: install

@@ -115,6 +115,14 @@ bench_filter() {
   "$PY" -m tests.bench.bench_filter --datatrove-python "$DT_VENV/bin/python" "$@"
 }
 
+bench_tokenize() {
+  # Token counts through the Spark job vs the pure-Python encode loop vs tiktoken's own
+  # multi-threaded batch encoder, on the same real documents.
+  ensure_project_venv
+  warn_if_busy
+  "$PY" -m tests.bench.bench_tokenize "$@"
+}
+
 stage="${1:-}"
 shift || true
 mkdir -p "$BENCH_DIR"
@@ -124,8 +132,9 @@ case "$stage" in
   filter) bench_filter "$@" ;;
   dedup) bench_dedup "$@" ;;
   quality) bench_quality "$@" ;;
+  tokenize) bench_tokenize "$@" ;;
   *)
-    echo "usage: bash tests/bench/run_bench.sh extract|filter|dedup|quality|parity [ARGS...]" >&2
+    echo "usage: bash tests/bench/run_bench.sh extract|filter|dedup|quality|tokenize|parity [ARGS...]" >&2
     exit 2
     ;;
 esac

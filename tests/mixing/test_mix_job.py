@@ -56,6 +56,7 @@ def test_weights_two_to_one_give_the_shares(spark, shared_data, tmp_path):
     assert order != sorted(order)
 
 
+@pytest.mark.slow  # a second mix run
 def test_rehydration_repeats_survivors_by_cluster_size(spark, shared_data, tmp_path):
     with gzip.open(shared_data / CC_DOCS, "rt", encoding="utf-8") as f:
         docs = [json.loads(line) for line in f][:60]

@@ -92,6 +92,7 @@ def test_shards_read_back_exactly(tokenized, cc_documents):
     assert order != [d["id"] for d in cc_documents]  # shuffled, not input order
 
 
+@pytest.mark.slow  # two more runs
 def test_shards_do_not_depend_on_partitioning_and_rerun_is_idempotent(
         spark, docs, tokenized, tmp_path):
     out = tmp_path / "again"

@@ -65,7 +65,7 @@ def case(shared_data, tmp_path_factory):
     return shared_data / CC_DOCS, root / "urls", expected, len(rows)
 
 
-@pytest.mark.parametrize("join", ["broadcast", "shuffle"])
+@pytest.mark.parametrize("join", ["broadcast", pytest.param("shuffle", marks=pytest.mark.slow)])
 def test_selected_exactly_the_listed_documents(spark, case, tmp_path, join):
     docs, urls, expected, table_rows = case
     out = tmp_path / "out"
