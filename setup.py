@@ -71,6 +71,7 @@ setup(
             "filter = webcurate.jobs.filter:STAGE",
             "dedup = webcurate.jobs.dedup:STAGE",
             "quality = webcurate.jobs.quality:STAGE",
+            "long-context = webcurate.jobs.long_context:STAGE",
             "chat = webcurate.jobs.chat:STAGE",
             "instructions = webcurate.jobs.instructions:STAGE",
             "train-quality = webcurate.jobs.train_quality:STAGE",
