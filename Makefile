@@ -81,7 +81,8 @@ faults: install
 	@cd tests && ../$(PY) -m faults.figures ../$(FAULT_FIGURES)
 
 # Every stage, each against the reference tool its issue names, in the same run.
-bench: bench-extract bench-filter bench-dedup bench-quality bench-tokenize
+bench: bench-extract bench-filter bench-dedup bench-quality bench-tokenize bench-extract-quality
+	@$(MAKE) -s bench-summary
 
 bench-extract: install
 	bash tests/bench/run_bench.sh extract
@@ -94,6 +95,14 @@ bench-dedup: install
 
 bench-quality: install
 	bash tests/bench/run_bench.sh quality
+
+# Word precision / recall / F1 of each extractor on the labelled pages, beside pages/CPU-s.
+bench-extract-quality: install
+	bash tests/bench/run_bench.sh extract-quality
+
+# One table of every .bench/**/*results*.json (common shape: tests/bench/summary.py).
+bench-summary:
+	@$(PY) -m tests.bench.summary
 
 # Token counts: the Spark job vs the pure-Python encode loop vs tiktoken's own batch encoder.
 bench-tokenize: install

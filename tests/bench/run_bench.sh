@@ -7,6 +7,10 @@
 # Settings (environment): BENCH_RECORDS (5000), BENCH_SEED (0), PYTHON (python3, for new venvs),
 # VENV (.venv), DATATROVE_VENV (.venv-datatrove). Everything is written under .bench/ (git-ignored).
 # Only PyPI (and, if libmagic is missing, Debian's libmagic1) is used; nothing else is downloaded.
+# Results: every stage writes .bench/**/*results*.json; `summary` (and the end of `make bench`)
+# prints them as one table. A stage's JSON joins it by holding a top-level "summary" list of rows
+# {stage, side, docs, docs_per_s_per_core, reference, x_reference, cpu_seconds, peak_mib, load,
+# note} (null where not measured); tests/bench/summary.py documents the shape.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -115,6 +119,13 @@ bench_filter() {
   "$PY" -m tests.bench.bench_filter --datatrove-python "$DT_VENV/bin/python" "$@"
 }
 
+bench_extract_quality() {
+  # Word precision / recall / F1 per extractor on the labelled pages, beside pages/CPU-s.
+  ensure_project_venv
+  warn_if_busy
+  "$PY" -m tests.bench.bench_extract_quality "$@"
+}
+
 bench_tokenize() {
   # Token counts through the Spark job vs the pure-Python encode loop vs tiktoken's own
   # multi-threaded batch encoder, on the same real documents.
@@ -133,8 +144,10 @@ case "$stage" in
   dedup) bench_dedup "$@" ;;
   quality) bench_quality "$@" ;;
   tokenize) bench_tokenize "$@" ;;
+  extract-quality) bench_extract_quality "$@" ;;
+  summary) "$PY" -m tests.bench.summary ;;
   *)
-    echo "usage: bash tests/bench/run_bench.sh extract|filter|dedup|quality|tokenize|parity [ARGS...]" >&2
+    echo "usage: bash tests/bench/run_bench.sh extract|filter|dedup|quality|tokenize|extract-quality|summary|parity [ARGS...]" >&2
     exit 2
     ;;
 esac
