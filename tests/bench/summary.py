@@ -107,21 +107,21 @@ def _cell(value, width: int, digits: int = 1) -> str:
 
 
 def format_summary(found: list[tuple[Path, list[dict]]]) -> str:
-    header = (f"{"stage":<26}{"side":<24}{'docs':>10}{'docs/s/core':>13}{'x ref':>8}  "
+    header = (f"{'stage':<26}{'side':<24}{'docs':>10}{'docs/s/core':>13}{'x ref':>8}  "
               f"{'reference':<17}{'CPU-s':>9}{'peak MiB':>10}{'load':>6}")
     lines = [header, "-" * len(header)]
     for path, rows in found:
         for row in rows:
             ratio = None if row["x_reference"] is None else float(row["x_reference"])
             lines.append(
-                f"{str(row["stage"])[:25]:<26}{str(row['side'])[:23]:<24}"
+                f"{str(row['stage'])[:25]:<26}{str(row['side'])[:23]:<24}"
                 f"{_cell(row['docs'], 10)}{_cell(row['docs_per_s_per_core'], 13)}"
                 f"{_cell(ratio, 7, 2) + 'x' if ratio is not None else _cell(None, 8)}  "
                 f"{str(row['reference'] or '-')[:16]:<17}"
                 f"{_cell(row['cpu_seconds'], 9)}{_cell(row['peak_mib'], 10, 0)}"
                 f"{_cell(row['load'], 6)}  {row['note'] or ''}".rstrip())
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
-        lines.append(f"{"":<26}({path.relative_to(ROOT)}, {when})")
+        lines.append(f"{'':<26}({path.relative_to(ROOT)}, {when})")
     return "\n".join(lines)
 
 
