@@ -60,7 +60,8 @@ def test_setup_registers_every_job_module_and_the_pipeline_order():
                                (ROOT / "setup.py").read_text()))
     assert set(stages.all_stages()) == set(declared)
     assert stages.pipeline_stages() == ("extract", "filter", "dedup", "substring", "quality",
-                                        "perplexity", "decontaminate", "gpt3", "pii")
+                                        "perplexity", "decontaminate", "gpt3", "pii",
+                                        "tokenize")
     for name, stage in stages.all_stages().items():
         assert stage.name == name and stage.summary and stage.config_class
         if stage.pipeline_order is not None:

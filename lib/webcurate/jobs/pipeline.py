@@ -51,6 +51,8 @@ class PipelineConfig:
     decontaminate: dict[str, Any] = option(
         {}, help="decontaminate job settings; needs decontaminate.benchmarks")
     pii: dict[str, Any] = option({}, help="pii job settings (webcurate pii --help-config)")
+    tokenize: dict[str, Any] = option(
+        {}, help="tokenize job settings, the last stage (webcurate tokenize --help-config)")
     report: bool = option(True, help="write report/index.html under the output at the end")
     storage: StorageConfig = option(StorageConfig, help="object storage access, every stage")
     spark: SparkConfig = option(SparkConfig, help="Spark session settings, every stage")

@@ -178,4 +178,4 @@ STAGE = Stage(
     headline=lambda stats: {"documents_in": stats.get("documents_in"),
                             "documents_out": stats.get("documents_kept"),
                             "tokens_out": stats.get("tokens")},
-    format_summary=format_tokenize_summary)
+    format_summary=format_tokenize_summary, pipeline_order=90)

@@ -63,9 +63,12 @@ def funnel_section(stages: list[StageOutput], characters: dict[str, int | None],
     first = rows[0]["documents"]
     table_rows = [[r["label"], r["documents"], _share(r["documents"], first), r["characters"]]
                   for r in rows]
+    headers, numeric = ["step", "documents", "of input", "characters"], {1, 3}
+    if any(r.get("tokens") is not None for r in rows):  # a stage counted tokens (tokenize)
+        table_rows = [[*row, r.get("tokens")] for row, r in zip(table_rows, rows, strict=True)]
+        headers, numeric = [*headers, "tokens"], {1, 3, 4}
     inner = (_figure(plots.funnel_plot(rows), "funnel: documents kept after each stage", caption)
-             + page.table(["step", "documents", "of input", "characters"], table_rows,
-                          numeric={1, 3}))
+             + page.table(headers, table_rows, numeric=numeric))
     return "funnel", "Funnel", inner
 
 

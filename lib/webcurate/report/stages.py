@@ -109,6 +109,15 @@ def documents_out(stage: StageOutput) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def tokens_out(stage: StageOutput) -> int | None:
+    """Tokens a stage kept, when it counted them (its headline's ``tokens_out``: tokenize,
+    mix; else a ``tokens`` count in its stats)."""
+    if not stage.ran:
+        return None
+    value = stage.definition.headline(stage.stats).get("tokens_out", stage.stats.get("tokens"))
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def funnel_rows(stages: list[StageOutput], characters: dict[str, int | None],
                 input_characters: int | None = None) -> list[dict]:
     """The funnel: the first stage's input, then what each stage that ran kept (documents and,
@@ -119,10 +128,11 @@ def funnel_rows(stages: list[StageOutput], characters: dict[str, int | None],
     first = ran[0]
     label = first.definition.input_label or f"{first.stage} input"
     rows = [{"label": label, "stage": first.stage, "documents": documents_in(first),
-             "characters": input_characters}]
+             "characters": input_characters, "tokens": None}]
     for stage in ran:
         rows.append({"label": f"after {stage.stage}", "stage": stage.stage,
-                     "documents": documents_out(stage), "characters": characters.get(stage.stage)})
+                     "documents": documents_out(stage), "characters": characters.get(stage.stage),
+                     "tokens": tokens_out(stage)})
     return rows
 
 
