@@ -12,7 +12,8 @@ partitioning, the order of tasks or the run. Per task:
    rationale (an instance's own, or a Positive Example's explanation with
    ``cot_from_positive_examples``) yield ``cot`` and ``few_shot_cot``.
 3. **Exemplars** for few-shot variants: k drawn from the pool (Positive Examples, or the task's
-   other instances) by hash rank, never the item itself (same id or same input text).
+   other instances) by hash rank, never the item itself (same id or same input text); for
+   ``few_shot_cot`` from every example or instance with a rationale.
 4. **Template**: one of the variant's templates, by hash; one of the acceptable outputs, by hash.
 
 A few-shot variant without any eligible exemplar is skipped and counted (``skipped``), never
@@ -80,6 +81,8 @@ def exemplars_for(task: Task, item: Example, repetition: int, settings: RenderSe
     """k exemplars from the task's pool, ranked by hash, never ``item`` itself."""
     pool = (task.positive_examples if settings.few_shot.pool == "positive_examples"
             else task.instances)
+    if need_rationale:  # chain-of-thought exemplars: whatever has a rationale, from both
+        pool = (*task.positive_examples, *task.instances)
     eligible = [ex for ex in pool if ex.id != item.id and not _same_text(ex.input, item.input)
                 and (ex.rationale or not need_rationale)]
     eligible.sort(key=lambda ex: (stable_hash(task.name, item.id, repetition, settings.seed,
