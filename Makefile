@@ -32,6 +32,9 @@ $(STAMP): setup.py
 	@# Word lists and blocklists from registry packages (npm naughty-words = LDNOOBW, the
 	@# datatrove sdist = FineWeb's URL lists) into $(VENV)/share/webcurate/assets, hash-checked.
 	$(PY) -m webcurate.filters.lists fetch
+	@# KenLM's lmplz and build_binary (train-lm), built from the PyPI kenlm source package;
+	@# its Debian build dependencies (cmake, Boost, zlib/bz2/lzma) apt-get-installed as root.
+	bash tools/install_kenlm.sh $(VENV)
 	@touch $@
 
 # The report's tests render the page in Debian's chromium: installed here when missing (as root).

@@ -139,13 +139,14 @@ def _score_batch(batch: pa.RecordBatch, plan: LmScoringPlan) -> pa.RecordBatch:
 
 def score_documents(df, plan: LmScoringPlan):
     """``df`` with ``perplexity`` (and ``language`` / ``language_score`` when ``plan.lid``)."""
-    from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
+    from pyspark.sql.pandas.types import from_arrow_type
+    from pyspark.sql.types import StructField, StructType
 
-    kept = [f for f in to_arrow_schema(df.schema)
-            if f.name not in {x.name for x in added_fields(plan)}]
-    schema = pa.schema([*kept, *added_fields(plan)])
-    return df.mapInArrow(lambda batches: (_score_batch(b, plan) for b in batches),
-                         from_arrow_schema(schema))
+    added = added_fields(plan)
+    names = {f.name for f in added}
+    schema = StructType([f for f in df.schema.fields if f.name not in names]
+                        + [StructField(f.name, from_arrow_type(f.type), True) for f in added])
+    return df.mapInArrow(lambda batches: (_score_batch(b, plan) for b in batches), schema)
 
 
 def language_cutoffs(scored, percentiles: list[float], accuracy: int) -> dict[str, dict]:

@@ -66,13 +66,15 @@ def train_sentencepiece(text_path: str, model_prefix: str, params: SentencePiece
     instead of an error (CCNet's Makefile retries with 40,000 pieces for the same reason)."""
     import sentencepiece
 
+    if hasattr(sentencepiece, "set_random_generator_seed"):
+        sentencepiece.set_random_generator_seed(params.seed)
     sentencepiece.SentencePieceTrainer.Train(
         input=text_path, model_prefix=model_prefix, vocab_size=params.vocab_size,
         character_coverage=params.character_coverage, model_type=params.model_type,
         hard_vocab_limit=False, input_sentence_size=min(params.input_sentence_size,
                                                         SP_MAX_SENTENCES),
         shuffle_input_sentence=True, seed_sentencepiece_size=1_000_000,
-        num_threads=1, minloglevel=2, random_seed=params.seed)
+        num_threads=1, minloglevel=2)
     return f"{model_prefix}.model"
 
 
