@@ -112,8 +112,9 @@ def test_same_settings_train_the_same_model_and_sampling_follows_the_config(spar
     assert report["documents_available"]["hq"] == 159
     assert report["documents_sampled"] == {"hq": 120, "cc": 120}
     assert report["documents_held_out"] == {"hq": 30, "cc": 30}
-    assert report["sources"] == {"positives": {"document_files": 0, "text_files": 1},
-                                 "negatives": {"document_files": 1, "text_files": 0}}
+    assert report["sources"] == {
+        "positives": {"document_files": 0, "record_files": 0, "text_files": 1},
+        "negatives": {"document_files": 1, "record_files": 0, "text_files": 0}}
 
 
 def test_texts_on_s3_and_model_written_to_s3(spark, shared_data, s3_server, s3_bucket):
@@ -129,7 +130,8 @@ def test_texts_on_s3_and_model_written_to_s3(spark, shared_data, s3_server, s3_b
                     "models/stats.json"]
     report = json.loads(client.get_object(Bucket=s3_bucket,
                                           Key="models/quality.bin.metrics.json")["Body"].read())
-    assert report["sources"]["positives"] == {"document_files": 0, "text_files": 2}
+    assert report["sources"]["positives"] == {"document_files": 0, "record_files": 0,
+                                              "text_files": 2}
     assert report["holdout_metrics"]["roc_auc"] >= AUC_FLOOR
 
 
