@@ -31,7 +31,7 @@ $(STAMP): setup.py
 	$(PY) -m pip install --quiet --force-reinstall --no-deps "fasttext-numpy2-wheel>=0.9.2"
 	@# Word lists and blocklists from registry packages (npm naughty-words = LDNOOBW, the
 	@# datatrove sdist = FineWeb's URL lists) into $(VENV)/share/webcurate/assets, hash-checked.
-	$(PY) -m webcurate.filters.lists fetch
+	$(PY) -m webcurate.resources.fetch
 	@# KenLM's lmplz and build_binary (train-lm), built from the PyPI kenlm source package;
 	@# its Debian build dependencies (cmake, Boost, zlib/bz2/lzma) apt-get-installed as root.
 	bash tools/install_kenlm.sh $(VENV)

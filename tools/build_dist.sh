@@ -5,7 +5,7 @@
 #   dist/webcurate-venv.tar.gz                  a packed virtualenv for `--archives ...#environment`:
 #       every Python dependency, compiled ones included (fastText, resiliparse, pyarrow, numpy:
 #       they cannot ride in a --py-files zip), webcurate installed from the wheel (not editable),
-#       the filter lists in share/webcurate/assets (where webcurate.filters.lists.assets_dir()
+#       the filter lists in share/webcurate/assets (where webcurate.resources.lists.assets_dir()
 #       looks by default) and the recipes in share/webcurate/recipes (setup.py data_files)
 #   dist/webcurate-venv.txt                     what the archive holds, which interpreter it needs
 #
@@ -133,7 +133,7 @@ if [ "$FORCE" = 1 ] || [ "$(cat "$WORK/.deps-key" 2>/dev/null)" != "$DEPS_KEY" ]
     mkdir -p "$WORK/share/webcurate"
     cp -a "$seed" "$WORK/share/webcurate/assets"
   fi
-  "$VPY" -m webcurate.filters.lists fetch "$WORK/share/webcurate/assets"
+  "$VPY" -m webcurate.resources.fetch "$WORK/share/webcurate/assets"
   "$VPY" -m pip install --quiet --target "$WORK-tools" "$VENV_PACK"
   echo "$DEPS_KEY" > "$WORK/.deps-key"
 fi
@@ -143,7 +143,7 @@ rm -f "$OUT"/webcurate-*.whl
 build_wheel "$OUT"
 WHEEL=$(ls "$OUT"/webcurate-*.whl)
 "$VPY" -m pip install --quiet --no-deps --no-index --force-reinstall "$WHEEL"
-"$VPY" -m webcurate.filters.lists fetch "$WORK/share/webcurate/assets"
+"$VPY" -m webcurate.resources.fetch "$WORK/share/webcurate/assets"
 "$VPY" "$ROOT/tools/check_dist_venv.py" "$WORK" "$WITH_PYSPARK"
 
 say "packing $WORK -> $OUT/$ARCHIVE (compress level $COMPRESS_LEVEL)"

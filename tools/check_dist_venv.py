@@ -17,8 +17,9 @@ def problems(venv: str, with_pyspark: bool) -> list[str]:
     import fasttext
 
     import webcurate
-    from webcurate.filters.lists import assets_dir, verified
     from webcurate.recipes import available_recipes
+    from webcurate.resources.fetch import verified
+    from webcurate.resources.lists import assets_dir
 
     found = [f"{name} cannot be imported" for name in COMPILED
              if importlib.util.find_spec(name) is None]

@@ -156,8 +156,8 @@ def quality_scores(docs: Iterable[dict], model: str, positive_label: str = "hq",
     """``quality_score`` of each document as the quality job computes it (None: no text)."""
     import math
 
-    from webcurate.quality.model import get_quality_model, model_version
     from webcurate.quality.normalize import normalization_from_dict, normalize_for_fasttext
+    from webcurate.resources.models import get_quality_model, model_version
 
     storage = storage or StorageConfig()
     settings = normalization_from_dict(normalization) or _saved_normalization(model, storage)

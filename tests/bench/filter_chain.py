@@ -103,7 +103,7 @@ def datatrove_chain_args(config) -> list[str]:
 def assets_env(config) -> dict:
     """``WEBCURATE_ASSETS`` pointing at ../shared/data/lists when the chain needs list assets
     that are not installed in the venv (``make install`` fetches them)."""
-    from webcurate.filters import lists
+    from webcurate.resources import lists
 
     needs_assets = any(name in config.filters for name in ("url_blocklist", "c4_badwords"))
     installed = Path(lists.assets_dir(), "fineweb").is_dir()

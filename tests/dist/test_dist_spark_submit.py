@@ -130,7 +130,7 @@ def test_make_dist_builds_a_wheel_and_a_self_contained_venv_archive(packed):
     assert (packed.driver_env / "share/webcurate/assets/manifest.json").is_file()
     probe = _run([str(packed.driver_python), "-c",
                   "import sys, fasttext, resiliparse, webcurate, pyarrow\n"
-                  "from webcurate.filters.lists import assets_dir\n"
+                  "from webcurate.resources.lists import assets_dir\n"
                   "print(sys.prefix, hasattr(fasttext, 'train_supervised'), webcurate.__file__,"
                   " assets_dir(), sep='\\n')"], 120, cwd=packed.base, env=packed.env)
     assert probe.returncode == 0, _tail(probe)
@@ -168,8 +168,8 @@ def _source_tree_decisions(docs: Path) -> dict[str, str | None]:
     """The same recipe through the pure filter chain of this source tree, in this process."""
     from webcurate.config import load_config
     from webcurate.filters.chain import run_chain
-    from webcurate.filters.spark import steps_for
     from webcurate.filters.registry import Document
+    from webcurate.filters.spark import steps_for
     from webcurate.jobs.filter import FilterJobConfig, chain_plan
     from webcurate.recipes import recipe_section
 

@@ -8,7 +8,6 @@ import dataclasses
 
 import pytest
 
-from webcurate.filters import lists
 from webcurate.filters.badwords import (
     REASON_BADWORDS,
     SIGNALS,
@@ -16,10 +15,11 @@ from webcurate.filters.badwords import (
     MissingWordListError,
     c4_badwords,
     c4_badwords_decision,
-    load_c4_badwords_resources,
     sampling_draw,
 )
 from webcurate.io.storage import StorageConfig
+from webcurate.resources import lists
+from webcurate.resources.filters import load_c4_badwords_resources
 
 LOCAL = StorageConfig()
 DEFAULT = C4BadWordsConfig()

@@ -212,9 +212,9 @@ def test_the_fineweb_recipe_on_documents_with_url_and_language(spark, shared_dat
     import pyarrow.parquet as pq
 
     from webcurate.extract.language import get_language_identifier
-    from webcurate.filters.url_blocklist import load_url_blocklist_resources
     from webcurate.io.storage import StorageConfig
     from webcurate.recipes import recipe_section
+    from webcurate.resources.filters import load_url_blocklist_resources
 
     identifier = get_language_identifier()
     with gzip.open(shared_data / CC_DOCS, "rt", encoding="utf-8") as f:

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from webcurate.config import ConfigError
-from webcurate.filters import lists
+from webcurate.filters import wordsets
 from webcurate.filters.url_blocklist import UrlBlocklistConfig
 from webcurate.io.storage import StorageConfig
+from webcurate.resources import fetch, lists
 
 LOCAL = StorageConfig()
 UT1 = "fineweb/url_filterblacklistsv0_3_0.tar.gz"
@@ -63,7 +64,7 @@ def test_crlf_lines(tmp_path):
 
 def test_missing_list_and_member_are_clear(assets, tmp_path, monkeypatch):
     monkeypatch.setenv(lists.ASSETS_ENV, str(tmp_path))
-    with pytest.raises(FileNotFoundError, match=r"python -m webcurate\.filters\.lists fetch"):
+    with pytest.raises(FileNotFoundError, match=r"python -m webcurate\.resources\.fetch"):
         lists.read_lines("assets:ldnoobw/en", LOCAL)
     with pytest.raises(FileNotFoundError, match="no member 'nope'"):
         lists.read_lines(f"{assets / UT1}#nope", LOCAL)
@@ -103,16 +104,17 @@ def test_hashed_set_holds_the_ut1_domains(assets):
 
 @pytest.mark.parametrize("words", [["ass", "asshole", "anal", "b.s", "a+b"], ["x"], ["性", "グロ"]])
 def test_alternation_matches_like_a_flat_alternation(words):
-    trie = re.compile(lists.alternation(words))
+    trie = re.compile(wordsets.alternation(words))
     flat = re.compile("|".join(map(re.escape, words)))
     for text in ["classic", "asshole", "b.s", "bas", "a+b", "ab", "x", "", "性别", "グロい"]:
         assert bool(trie.search(text)) == bool(flat.search(text)), text
     assert trie.fullmatch(words[0])
-    assert lists.alternation([]) == ""
+    assert wordsets.alternation([]) == ""
 
 
 def test_alternation_prefers_the_longest_word():
-    assert re.compile(lists.alternation(["ass", "asshole"])).match("assholes").group() == "asshole"
+    pattern = re.compile(wordsets.alternation(["ass", "asshole"]))
+    assert pattern.match("assholes").group() == "asshole"
 
 
 def test_per_process_cache_keys_on_config_and_assets(tmp_path, monkeypatch):
@@ -156,7 +158,7 @@ def _npm_tarball(path: Path, words: dict[str, list[str]]) -> Path:
 
 def _sdist(path: Path, fineweb: Path) -> Path:
     with tarfile.open(path, "w:gz", compresslevel=1) as tar:
-        for name in lists.FINEWEB_FILES:
+        for name in fetch.FINEWEB_FILES:
             tar.add(fineweb / name, f"datatrove-0.10.1/src/datatrove/assets/{name}")
         tar.add(fineweb / "banned_words.txt", "datatrove-0.10.1/README.md")
     return path
@@ -170,23 +172,23 @@ def _ldnoobw(shared_data: Path, langs) -> dict[str, list[str]]:
 def test_extract_ldnoobw_writes_one_word_a_line(shared_data, tmp_path):
     words = _ldnoobw(shared_data, ["en", "ja", "fr-CA-u-sd-caqc", "tlh"])
     tarball = _npm_tarball(tmp_path / "nw.tgz", words)
-    assert lists.extract_ldnoobw(tarball, tmp_path / "out") == sorted(words)
+    assert fetch.extract_ldnoobw(tarball, tmp_path / "out") == sorted(words)
     for lang in words:
         assert lists.read_lines(str(tmp_path / "out" / lang), LOCAL) == tuple(words[lang])
-    only = lists.extract_ldnoobw(tarball, tmp_path / "out", only={"en": lists.C4_ENGLISH_LIST})
-    assert only == [lists.C4_ENGLISH_LIST]
+    only = fetch.extract_ldnoobw(tarball, tmp_path / "out", only={"en": fetch.C4_ENGLISH_LIST})
+    assert only == [fetch.C4_ENGLISH_LIST]
 
 
 def test_extract_fineweb_takes_the_four_assets(shared_data, tmp_path):
     sdist = _sdist(tmp_path / "datatrove-0.10.1.tar.gz", shared_data / "lists/fineweb")
-    assert lists.extract_fineweb(sdist, tmp_path / "fw") == sorted(lists.FINEWEB_FILES)
-    for name in lists.FINEWEB_FILES:
+    assert fetch.extract_fineweb(sdist, tmp_path / "fw") == sorted(fetch.FINEWEB_FILES)
+    for name in fetch.FINEWEB_FILES:
         assert (tmp_path / "fw" / name).read_bytes() == \
             (shared_data / "lists/fineweb" / name).read_bytes()
     with tarfile.open(tmp_path / "empty.tar.gz", "w:gz"):
         pass
-    with pytest.raises(lists.FetchError, match="lacks"):
-        lists.extract_fineweb(tmp_path / "empty.tar.gz", tmp_path / "fw2")
+    with pytest.raises(fetch.FetchError, match="lacks"):
+        fetch.extract_fineweb(tmp_path / "empty.tar.gz", tmp_path / "fw2")
 
 
 def test_install_is_verified_and_idempotent(shared_data, tmp_path, monkeypatch):
@@ -194,38 +196,38 @@ def test_install_is_verified_and_idempotent(shared_data, tmp_path, monkeypatch):
     sdist = _sdist(tmp_path / "datatrove-0.10.1.tar.gz", shared_data / "lists/fineweb")
 
     def stage(staged: Path, _workdir: str) -> None:
-        lists.extract_ldnoobw(nw, staged / "ldnoobw")
-        lists.extract_fineweb(sdist, staged / "fineweb")
+        fetch.extract_ldnoobw(nw, staged / "ldnoobw")
+        fetch.extract_fineweb(sdist, staged / "fineweb")
 
     dest = tmp_path / "assets"
     (dest / "refinedweb").mkdir(parents=True)
     (dest / "refinedweb" / "mine.txt").write_text("kept\n")
-    lists.install(dest, stage)
-    assert lists.verified(dest)
-    manifest = json.loads((dest / lists.MANIFEST).read_text())
+    fetch.install(dest, stage)
+    assert fetch.verified(dest)
+    manifest = json.loads((dest / fetch.MANIFEST).read_text())
     assert sorted(manifest["files"]) == sorted(
-        ["ldnoobw/en", "ldnoobw/de", *(f"fineweb/{n}" for n in lists.FINEWEB_FILES)])
+        ["ldnoobw/en", "ldnoobw/de", *(f"fineweb/{n}" for n in fetch.FINEWEB_FILES)])
     assert (dest / "refinedweb" / "mine.txt").read_text() == "kept\n"  # not ours: untouched
     assert not list(dest.glob(".fetch-*"))
     monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))  # a verified folder needs no npm/pip
-    assert lists.fetch(str(dest)).startswith("assets present and verified")
+    assert fetch.fetch(str(dest)).startswith("assets present and verified")
     (dest / "ldnoobw" / "de").write_text("changed\n")
-    assert not lists.verified(dest)
+    assert not fetch.verified(dest)
 
 
 def test_check_digest_rejects_other_content(tmp_path):
     path = tmp_path / "x.tgz"
     path.write_bytes(b"not the package")
-    with pytest.raises(lists.FetchError, match="does not match the pinned"):
-        lists._check_digest(path, "sha512", lists.NAUGHTY_WORDS[1])
+    with pytest.raises(fetch.FetchError, match="does not match the pinned"):
+        fetch._check_digest(path, "sha512", fetch.NAUGHTY_WORDS[1])
 
 
 def test_fetch_without_npm_fails_with_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    assert lists.main(["fetch", str(tmp_path / "assets")]) == 1
+    assert fetch.main(["fetch", str(tmp_path / "assets")]) == 1
     err = capsys.readouterr().err
     assert err == "error: cannot fetch naughty-words@1.2.0: npm is not installed\n"
-    assert not (tmp_path / "assets" / lists.MANIFEST).exists()
+    assert not (tmp_path / "assets" / fetch.MANIFEST).exists()
 
 
 def test_fetch_with_unreachable_registry_fails_with_one_line(tmp_path, monkeypatch, capsys):
@@ -237,12 +239,12 @@ def test_fetch_with_unreachable_registry_fails_with_one_line(tmp_path, monkeypat
                    "exit 1\n")
     npm.chmod(0o755)
     monkeypatch.setenv("PATH", str(bin_dir))
-    assert lists.main(["fetch", str(tmp_path / "assets")]) == 1
+    assert fetch.main(["fetch", str(tmp_path / "assets")]) == 1
     assert capsys.readouterr().err == (
         "error: cannot fetch naughty-words@1.2.0 with npm: npm error network request failed, "
         "reason: getaddrinfo ENOTFOUND\n")
 
 
 def test_usage(capsys):
-    assert lists.main(["fetc"]) == 2
-    assert "usage: python -m webcurate.filters.lists fetch [DEST]" in capsys.readouterr().err
+    assert fetch.main(["--nope"]) == 2
+    assert "usage: python -m webcurate.resources.fetch [DEST]" in capsys.readouterr().err

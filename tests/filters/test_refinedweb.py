@@ -8,7 +8,6 @@ import dataclasses
 
 import pytest
 
-from webcurate.filters import lists
 from webcurate.filters.refinedweb import (
     LINES_SIGNALS,
     REASON_EMPTY,
@@ -22,7 +21,6 @@ from webcurate.filters.refinedweb import (
     URL_SIGNALS,
     RefinedWebLinesConfig,
     RefinedWebUrlConfig,
-    load_refinedweb_url_resources,
     refinedweb_correct_lines,
     refinedweb_lines,
     refinedweb_lines_decision,
@@ -31,6 +29,8 @@ from webcurate.filters.refinedweb import (
     url_host,
 )
 from webcurate.io.storage import StorageConfig
+from webcurate.resources import lists
+from webcurate.resources.filters import load_refinedweb_url_resources
 
 LOCAL = StorageConfig()
 LINES = RefinedWebLinesConfig()

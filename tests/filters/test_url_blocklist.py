@@ -7,7 +7,6 @@ import dataclasses
 
 import pytest
 
-from webcurate.filters import lists
 from webcurate.filters.url_blocklist import (
     REASON_BANNED_SUBWORD,
     REASON_BANNED_WORD,
@@ -18,11 +17,12 @@ from webcurate.filters.url_blocklist import (
     SIGNALS,
     UrlBlocklistConfig,
     host_parts,
-    load_url_blocklist_resources,
     url_blocklist,
     url_blocklist_decision,
 )
 from webcurate.io.storage import StorageConfig
+from webcurate.resources import lists
+from webcurate.resources.filters import load_url_blocklist_resources
 
 LOCAL = StorageConfig()
 DEFAULT = UrlBlocklistConfig()

@@ -31,7 +31,6 @@ from pathlib import Path
 from webcurate.filters.badwords import (
     C4BadWordsConfig,
     c4_badwords,
-    load_c4_badwords_resources,
 )
 from webcurate.filters.base import Verdict
 from webcurate.filters.c4 import C4_PAPER, c4_quality
@@ -44,10 +43,10 @@ from webcurate.filters.gopher import (
 )
 from webcurate.filters.url_blocklist import (
     UrlBlocklistConfig,
-    load_url_blocklist_resources,
     url_blocklist,
 )
 from webcurate.io.storage import StorageConfig
+from webcurate.resources.filters import load_c4_badwords_resources, load_url_blocklist_resources
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data"

@@ -21,6 +21,7 @@ from webcurate.filters import (
     url_blocklist,
 )
 from webcurate.filters.plugin import Document, Filter, Transform
+from webcurate.resources import filters as resource_loaders
 
 
 def _ints(*names: str) -> tuple[tuple[str, type], ...]:
@@ -66,7 +67,7 @@ C4 = (
            measure=lambda doc, config, lists: badwords.c4_badwords(doc.text, doc.language,
                                                                    config, lists),
            decide=badwords.c4_badwords_decision,
-           load_resources=badwords.load_c4_badwords_resources,
+           load_resources=resource_loaders.load_c4_badwords_resources,
            summary="C4's LDNOOBW bad-words page filter, per document language"),
     Filter("c4_langdetect", c4_langdetect.LangdetectConfig, c4_langdetect.SIGNALS,
            measure=lambda doc, config, _: c4_langdetect.c4_langdetect(doc.text, config),
@@ -87,7 +88,7 @@ FINEWEB = (
            measure=lambda doc, config, lists: url_blocklist.url_blocklist(doc.url, config,
                                                                          lists),
            decide=url_blocklist.url_blocklist_decision,
-           load_resources=url_blocklist.load_url_blocklist_resources,
+           load_resources=resource_loaders.load_url_blocklist_resources,
            summary="FineWeb's URL filter: UT1 domain/url blocklists, banned words and "
                    "subwords"),
 )
@@ -96,7 +97,7 @@ REFINEDWEB = (
     Filter("refinedweb_url", refinedweb.RefinedWebUrlConfig, refinedweb.URL_SIGNALS,
            measure=lambda doc, config, lists: refinedweb.refinedweb_url(doc.url, config, lists),
            decide=refinedweb.refinedweb_url_decision,
-           load_resources=refinedweb.load_refinedweb_url_resources,
+           load_resources=resource_loaders.load_refinedweb_url_resources,
            summary="RefinedWeb URL filtering: domain blocklist, strict / hard / soft URL "
                    "words"),
     Transform("refinedweb_lines", refinedweb.RefinedWebLinesConfig, refinedweb.LINES_SIGNALS,

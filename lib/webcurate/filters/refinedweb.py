@@ -74,14 +74,7 @@ from urllib.parse import urlsplit
 from webcurate.config import option
 from webcurate.filters.base import Signals, Verdict
 from webcurate.filters.length import alnum_word_count
-from webcurate.filters.lists import (
-    HashedSet,
-    alternation,
-    load_hashed_set,
-    per_process,
-    read_lines,
-)
-from webcurate.io.storage import StorageConfig
+from webcurate.filters.wordsets import HashedSet, ListSource, alternation
 
 REASON_URL_DOMAIN = "refinedweb_url_domain"
 REASON_URL_EXCLUDED_DOMAIN = "refinedweb_url_excluded_domain"
@@ -126,25 +119,25 @@ class RefinedWebUrlResources:
     soft: re.Pattern | None
 
 
-def _word_pattern(path: str | None, storage: StorageConfig, bounded: bool) -> re.Pattern | None:
+def _word_pattern(path: str | None, lists: ListSource, bounded: bool) -> re.Pattern | None:
     if path is None:
         return None
-    words = {line.strip().lower() for line in read_lines(path, storage)} - {""}
+    words = {line.strip().lower() for line in lists.lines(path)} - {""}
     body = alternation(words)
     return re.compile(rf"\b(?:{body})\b" if bounded else body) if words else None
 
 
-@per_process
-def load_refinedweb_url_resources(config: RefinedWebUrlConfig,
-                                  storage: StorageConfig) -> RefinedWebUrlResources:
-    """Read the blocklist and word lists of ``config`` once per process."""
+def build_refinedweb_url_resources(config: RefinedWebUrlConfig,
+                                   lists: ListSource) -> RefinedWebUrlResources:
+    """The blocklist and word lists of ``config``, read through ``lists`` (loaded once per
+    process by :func:`webcurate.resources.filters.load_refinedweb_url_resources`)."""
     domains = config.domain_blocklist
     return RefinedWebUrlResources(
-        domains=load_hashed_set(domains, storage) if domains else None,
+        domains=lists.hashed_set(domains) if domains else None,
         excluded=frozenset(d.strip().lower() for d in config.excluded_domains),
-        strict=_word_pattern(config.strict_words, storage, bounded=False),
-        hard=_word_pattern(config.hard_words, storage, bounded=True),
-        soft=_word_pattern(config.soft_words, storage, bounded=True),
+        strict=_word_pattern(config.strict_words, lists, bounded=False),
+        hard=_word_pattern(config.hard_words, lists, bounded=True),
+        soft=_word_pattern(config.soft_words, lists, bounded=True),
     )
 
 

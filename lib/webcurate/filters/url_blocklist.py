@@ -3,7 +3,7 @@
 Paper: Penedo et al. 2024, "The FineWeb Datasets: Decanting the Web for the Finest Text Data at
 Scale", §3.2 (URL filtering against adult content, after RefinedWeb). Reference implementation:
 datatrove 0.10.1, ``datatrove/pipeline/filters/url_filter.py`` (``URLFilter``), whose packaged
-lists are the defaults here (``python -m webcurate.filters.lists fetch`` installs them from its
+lists are the defaults here (``python -m webcurate.resources.fetch`` installs them from its
 sdist): the UT1-based ``domains`` (4.56 M lines) and ``urls`` (19.6 k lines) of
 ``url_filterblacklistsv0_3_0.tar.gz``, ``banned_words.txt``, ``banned_subwords.txt``,
 ``soft_banned_words.txt``. Rules, in datatrove's order; the first one failing rejects (datatrove
@@ -35,8 +35,8 @@ Deliberately different: blank list lines are ignored (datatrove adds ``""``, whi
 every IP-address url by "domain" and every url ending in ``/`` by banned word); the Public Suffix
 List is the snapshot inside the installed ``tldextract`` (datatrove's ``TLDExtract()`` downloads
 the live list at run time and falls back to that snapshot; parity runs both on the snapshot); the
-4.56 M domains are held as sorted 64-bit hashes (``lists.HashedSet``: 36 MB instead of ~500 MB per
-worker; false-positive chance 2.5e-13 per lookup). A document without a url (``None`` or ``""``;
+4.56 M domains are held as sorted 64-bit hashes (``wordsets.HashedSet``: 36 MB instead of ~500 MB
+per worker; false-positive chance 2.5e-13 per lookup). A document without a url (``None`` or ``""``;
 datatrove asserts) is kept, with the signal ``url_blocklist_missing_url = 1``.
 
 Every rule is measured on every url (``SIGNALS``: one 0/1 hit or word count per rule), and
@@ -57,8 +57,7 @@ from dataclasses import dataclass
 
 from webcurate.config import option
 from webcurate.filters.base import Signals, Verdict
-from webcurate.filters.lists import HashedSet, alternation, load_hashed_set, per_process, read_lines
-from webcurate.io.storage import StorageConfig
+from webcurate.filters.wordsets import HashedSet, ListSource, alternation
 
 REASON_DOMAIN = "url_blocklist_domain"
 REASON_SUBDOMAIN = "url_blocklist_subdomain"
@@ -105,7 +104,7 @@ class UrlBlocklistConfig:
 
 @dataclass(frozen=True)
 class UrlBlocklistResources:
-    """The loaded lists of one config (per process: see ``load_url_blocklist_resources``)."""
+    """The loaded lists of one config (per process: see ``webcurate.resources.filters``)."""
 
     domains: HashedSet | None
     extra_domains: frozenset[str]
@@ -128,24 +127,24 @@ def _entries(lines) -> list[str]:
     return [line.strip() for line in lines if not line.startswith("#")]
 
 
-def _words(path: str | None, extra: tuple[str, ...], storage: StorageConfig) -> frozenset[str]:
-    lines = (read_lines(path, storage) if path else ()) + extra
+def _words(path: str | None, extra: tuple[str, ...], lists: ListSource) -> frozenset[str]:
+    lines = (lists.lines(path) if path else ()) + extra
     return frozenset(w for line in lines if not line.startswith("#") if (w := normalize_word(line)))
 
 
-@per_process
-def load_url_blocklist_resources(config: UrlBlocklistConfig,
-                                 storage: StorageConfig) -> UrlBlocklistResources:
-    """Read every list of ``config`` once per process (the domains take ~2 s and 36 MB)."""
-    subwords = _words(config.banned_subwords, config.extra_banned_subwords, storage)
-    urls = _entries(read_lines(config.urls, storage)) if config.urls else []
+def build_url_blocklist_resources(config: UrlBlocklistConfig,
+                                  lists: ListSource) -> UrlBlocklistResources:
+    """Every list of ``config``, read through ``lists`` (the resource layer loads this once
+    per process: :func:`webcurate.resources.filters.load_url_blocklist_resources`)."""
+    subwords = _words(config.banned_subwords, config.extra_banned_subwords, lists)
+    urls = _entries(lists.lines(config.urls)) if config.urls else []
     return UrlBlocklistResources(
-        domains=load_hashed_set(config.domains, storage) if config.domains else None,
+        domains=lists.hashed_set(config.domains) if config.domains else None,
         extra_domains=frozenset(filter(None, _entries(config.extra_domains))),
         urls=frozenset(filter(None, urls + _entries(config.extra_urls))),
-        banned_words=_words(config.banned_words, config.extra_banned_words, storage),
+        banned_words=_words(config.banned_words, config.extra_banned_words, lists),
         soft_banned_words=_words(config.soft_banned_words, config.extra_soft_banned_words,
-                                 storage),
+                                 lists),
         banned_subwords=re.compile(alternation(subwords)) if subwords else None,
     )
 

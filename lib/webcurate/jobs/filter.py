@@ -24,7 +24,6 @@ from webcurate.documents import (
     well_formed,
 )
 from webcurate.filters import spark as filters_spark
-from webcurate.filters.lists import check_list_paths
 from webcurate.filters.registry import REGISTRY, get_filter
 from webcurate.filters.settings import FilterSettings
 from webcurate.io import storage as st
@@ -32,6 +31,7 @@ from webcurate.io.datasets import read_parquet
 from webcurate.io.routed import write_routed_datasets
 from webcurate.io.storage import StorageConfig
 from webcurate.jobs.common import JobResult, commit_run, run_id_for
+from webcurate.resources.lists import check_list_paths
 from webcurate.spark import SparkConfig, scan_at_least
 from webcurate.stages import Stage, imported
 

@@ -114,7 +114,7 @@ def resolve_normalization(config: QualityJobConfig) -> tuple[TextNormalization, 
 
 def check_model_labels(config: QualityJobConfig, version: str) -> None:
     """Load the model once on the driver: a wrong ``positive_label`` fails before any task."""
-    from webcurate.quality.model import get_quality_model
+    from webcurate.resources.models import get_quality_model
 
     try:
         get_quality_model(config.model, config.storage, config.positive_label, version)
@@ -153,9 +153,9 @@ def run_quality(spark, config: QualityJobConfig) -> JobResult:
         read_document_files,
         well_formed,
     )
-    from webcurate.quality.model import model_version
     from webcurate.quality.spark.passes import score_and_decide
     from webcurate.quality.spark.scoring import ScoringPlan
+    from webcurate.resources.models import model_version
 
     started = time.time()
     preflight_quality(config)

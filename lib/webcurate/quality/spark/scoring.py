@@ -65,7 +65,7 @@ def _language_arrays(texts: list[str | None], plan: ScoringPlan) -> list[pa.Arra
 
 def score_texts(texts: list[str | None], plan: ScoringPlan) -> np.ndarray:
     """P(positive) per text; NaN where the normalised text is empty."""
-    from webcurate.quality.model import get_quality_model
+    from webcurate.resources.models import get_quality_model
 
     model = get_quality_model(plan.model, plan.storage, plan.positive_label, plan.model_version)
     return model.positive_probabilities(
