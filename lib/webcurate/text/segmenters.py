@@ -110,6 +110,7 @@ def base_language(language: str | None) -> str:
     return (language or "").split("_")[0].split("-")[0].lower()
 
 
+@functools.lru_cache(maxsize=4096)  # called per line by C4's rules: labels are few
 def segmenter_name(language: str | None) -> str:
     """The segmenter a language's words come from (``spaces`` unless it has its own)."""
     return SEGMENTER_OF_LANGUAGE.get(base_language(language), DEFAULT_SPLITTER)

@@ -66,7 +66,7 @@ def _language_texts(batch: pa.RecordBatch) -> pa.Array:
                      for t, lang in zip(values, languages, strict=True)], texts.type)
 
 
-def _keyed_by_language(features, languages: list, bands: int) -> tuple[list, np.ndarray | None]:
+def _keyed_by_language(features, languages: list) -> tuple[list, np.ndarray | None]:
     """Exact keys and band keys mixed with each document's language: documents of two
     languages never share a key, so they are never duplicates of each other (FineWeb-2)."""
     tags = [(lang or "").encode("utf-8") for lang in languages]
@@ -86,8 +86,8 @@ def _features_batch(batch: pa.RecordBatch, spec: SignatureSpec,
     docs = batch.num_rows
     exact_keys, band_keys = features.exact_keys, features.band_keys
     if spec.per_language:
-        exact_keys, band_keys = _keyed_by_language(
-            features, batch.column("language").to_pylist(), spec.bands)
+        exact_keys, band_keys = _keyed_by_language(features,
+                                                   batch.column("language").to_pylist())
     if band_keys is not None:
         offsets = pa.array(np.arange(docs + 1, dtype=np.int32) * spec.bands)
         bands = pa.ListArray.from_arrays(offsets, pa.array(band_keys.ravel()))
