@@ -17,7 +17,7 @@ export PYSPARK_PYTHON := $(abspath $(PY))
 export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: install chromium dist test test-all lint run faults bench bench-extract bench-filter bench-dedup bench-quality bench-tokenize parity scale scale-dedup-10m clean
+.PHONY: install chromium dist test test-all lint run faults bench bench-extract bench-filter bench-dedup bench-quality bench-tokenize bench-decontaminate parity scale scale-dedup-10m clean
 
 install: $(STAMP)
 
@@ -84,7 +84,7 @@ faults: install
 	@cd tests && ../$(PY) -m faults.figures ../$(FAULT_FIGURES)
 
 # Every stage, each against the reference tool its issue names, in the same run.
-bench: bench-extract bench-filter bench-dedup bench-quality bench-tokenize bench-extract-quality
+bench: bench-extract bench-filter bench-dedup bench-quality bench-tokenize bench-decontaminate bench-extract-quality
 	@$(MAKE) -s bench-summary
 
 bench-extract: install
@@ -110,6 +110,10 @@ bench-summary:
 # Token counts: the Spark job vs the pure-Python encode loop vs tiktoken's own batch encoder.
 bench-tokenize: install
 	bash tests/bench/run_bench.sh tokenize
+
+# 13-gram decontamination (>= 1M benchmark n-grams): Spark job vs pure core vs a Python set.
+bench-decontaminate: install
+	bash tests/bench/run_bench.sh decontaminate
 
 # Our filters vs datatrove 0.10.1's on the same real documents (its own venv, made if missing).
 parity: install

@@ -134,6 +134,14 @@ bench_tokenize() {
   "$PY" -m tests.bench.bench_tokenize "$@"
 }
 
+bench_decontaminate() {
+  # 13-gram decontamination against >= 1M benchmark n-grams: the Spark job vs the pure core in
+  # one process vs GPT-3's method as a plain Python set lookup, on the same real documents.
+  ensure_project_venv
+  warn_if_busy
+  "$PY" -m tests.bench.bench_decontaminate "$@"
+}
+
 stage="${1:-}"
 shift || true
 mkdir -p "$BENCH_DIR"
@@ -144,10 +152,11 @@ case "$stage" in
   dedup) bench_dedup "$@" ;;
   quality) bench_quality "$@" ;;
   tokenize) bench_tokenize "$@" ;;
+  decontaminate) bench_decontaminate "$@" ;;
   extract-quality) bench_extract_quality "$@" ;;
   summary) "$PY" -m tests.bench.summary ;;
   *)
-    echo "usage: bash tests/bench/run_bench.sh extract|filter|dedup|quality|tokenize|extract-quality|summary|parity [ARGS...]" >&2
+    echo "usage: bash tests/bench/run_bench.sh extract|filter|dedup|quality|tokenize|decontaminate|extract-quality|summary|parity [ARGS...]" >&2
     exit 2
     ;;
 esac

@@ -76,6 +76,7 @@ def test_planted_items_are_removed_and_nothing_else(removed_run, corpus):
         assert "[[" in example["excerpt"] and "]]" in example["excerpt"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", ["bloom", "join"])
 def test_every_index_finds_the_same_documents(spark, shared_data, corpus, removed_run,
                                               tmp_path, index):
@@ -90,6 +91,7 @@ def test_every_index_finds_the_same_documents(spark, shared_data, corpus, remove
     assert stats["benchmarks"] == before["benchmarks"]
 
 
+@pytest.mark.slow
 def test_redact_mode_cuts_the_matches_as_the_pure_core_does(spark, shared_data, corpus,
                                                             tmp_path):
     path, docs, planted = corpus
@@ -110,6 +112,7 @@ def test_redact_mode_cuts_the_matches_as_the_pure_core_does(spark, shared_data, 
     assert (stats["documents_kept"], stats["documents_redacted"]) == (697, 7)
 
 
+@pytest.mark.slow
 def test_rerun_reuses_the_committed_run(spark, shared_data, corpus, removed_run, capsys):
     assert run(spark, f"input={corpus[0]}", f"output={removed_run}",
                benchmarks_arg(shared_data), "index=broadcast") == 0

@@ -50,6 +50,7 @@ def test_the_job_scrubs_every_document_as_the_pure_function_does(spark, shared_d
     assert "already committed" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_a_recipe_names_decontaminate_and_pii_as_its_last_stages(spark, shared_data, tmp_path):
     docs, planted = planted_documents(shared_data)
     path = write_jsonl(docs, tmp_path / "docs.jsonl.gz")
