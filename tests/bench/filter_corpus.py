@@ -12,7 +12,8 @@ the id ``<id>~<k>``: two copies of a text are a whole cycle apart, so no per-tex
 side (datatrove keeps the last one to five word splits) can serve a copy.
 
 Written once per (N, seed) under ``.bench/filter/``: ``corpus-<N>-s<seed>.jsonl.gz`` for datatrove
-(``id``, ``text``, ``metadata``: url, language, language_score) and ``.parquet`` for webcurate
+(``id``, ``text``, ``metadata``: url, language, language_score) and a ``.parquet`` folder of
+5,000-document parts for webcurate
 (``doc_id``, ``url``, ``text``, ``language``, ``language_score``), plus a ``.json`` summary.
 """
 
@@ -24,7 +25,11 @@ import random
 from collections import Counter
 from pathlib import Path
 
-CORPUS_VERSION = 2
+CORPUS_VERSION = 3
+#: Documents per Parquet file of the corpus: a directory of parts, as the extract job writes one
+#: file per input WARC, so the filter job reads one file per task and never shuffles the text
+#: to use its cores (one 20,000-document file holds one row group: one task, then a shuffle).
+PART_DOCS = 5000
 COPY_SEPARATOR = "~"
 
 
@@ -84,6 +89,14 @@ def write_jsonl(path: Path, docs: list[dict]) -> None:
     tmp.replace(path)
 
 
+def write_parquet_parts(folder: Path, docs: list[dict]) -> None:
+    """``docs`` as ``folder/part-NNNNN.parquet`` files of :data:`PART_DOCS` documents."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for start in range(0, len(docs), PART_DOCS):
+        write_parquet(folder / f"part-{start // PART_DOCS:05d}.parquet",
+                      docs[start:start + PART_DOCS])
+
+
 def write_parquet(path: Path, docs: list[dict]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -103,12 +116,12 @@ def ensure_corpus(out: Path, n: int, seed: int, lid_model: Path) -> dict:
     stem = out / f"corpus-v{CORPUS_VERSION}-{n}-s{seed}"
     paths = {"jsonl": stem.with_suffix(".jsonl.gz"), "parquet": stem.with_suffix(".parquet"),
              "meta": stem.with_suffix(".json")}
-    if not all(path.is_file() for path in paths.values()):
+    if not all(path.exists() for path in paths.values()):
         out.mkdir(parents=True, exist_ok=True)
         base = base_documents(lid_model)
         docs = replicate(base, n, seed)
         write_jsonl(paths["jsonl"], docs)
-        write_parquet(paths["parquet"], docs)
+        write_parquet_parts(paths["parquet"], docs)
         paths["meta"].write_text(json.dumps(summary(docs, len(base), seed), indent=1) + "\n")
     return {"jsonl": paths["jsonl"], "parquet": paths["parquet"],
             "meta": json.loads(paths["meta"].read_text())}

@@ -8,7 +8,9 @@ only columns converted to Python; every other column passes through as Arrow.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pyarrow as pa
 
@@ -21,6 +23,9 @@ FILTER_COLUMN = "filter"
 REASON_COLUMN = "reason"
 _ARROW_TYPES = {int: pa.int64(), float: pa.float64()}
 _STEPS: dict[str, list[ChainStep]] = {}
+#: A folder: each Python worker's task loop is run under cProfile and its stats dumped there as
+#: ``filter-<pid>-<ns>.prof`` (read with ``python -m pstats``): where the workers' CPU goes.
+PROFILE_ENV = "WEBCURATE_PROFILE_DIR"
 
 
 def steps_for(plan_json: str, storage: StorageConfig) -> list[ChainStep]:
@@ -65,10 +70,35 @@ def _routes(filters: list[str | None], steps: list[ChainStep]) -> pa.Array:
     return pa.array([0 if f is None else index[f] for f in filters], pa.int32())
 
 
+@contextmanager
+def _profiled():
+    folder = os.environ.get(PROFILE_ENV)
+    if not folder:
+        yield
+        return
+    import cProfile
+    import time
+
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        os.makedirs(folder, exist_ok=True)
+        profile.dump_stats(os.path.join(folder, f"filter-{os.getpid()}-{time.time_ns()}.prof"))
+
+
 def annotate_batches(batches: Iterator[pa.RecordBatch], plan_json: str,
                      measure_after_reject: bool, storage: StorageConfig,
                      ) -> Iterator[pa.RecordBatch]:
     """Run the chain on every row: kept rows carry the edited text, rejected rows the original."""
+    with _profiled():
+        yield from _annotate(batches, plan_json, measure_after_reject, storage)
+
+
+def _annotate(batches: Iterator[pa.RecordBatch], plan_json: str, measure_after_reject: bool,
+              storage: StorageConfig) -> Iterator[pa.RecordBatch]:
     steps = steps_for(plan_json, storage)
     for batch in batches:
         originals = _optional(batch, "text")
