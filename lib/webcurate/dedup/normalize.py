@@ -14,19 +14,19 @@ documents has a vocabulary of tens of thousands), then gather the word hashes
 (:func:`webcurate.dedup.hashing.bytes_hash64`) back in token order with numpy. No Python
 loop runs per token or per document.
 
-``style: datatrove`` is datatrove's ``simplify_text`` with the ``TextNormConfig`` that its
-``MinhashConfig`` applies by default (``datatrove/utils/text.py``; FineWeb's MinHash, Penedo et
-al. 2024): lowercase, whitespace runs to one space, every character of datatrove's
-``PUNCTUATION`` set *deleted* (``don't`` -> ``dont``, ``1,000`` -> ``1000``; the words style
-splits there instead), NFD with non-spacing marks dropped and nothing recomposed, each run of
-decimal digits -> one ``0``; the flags ``lowercase``, ``punctuation``, ``accents`` and
-``digits`` switch those steps. Every step still acts on one whitespace token at a time, so the
-same vectorised path serves. Its words are the whitespace-separated pieces of that text;
-datatrove then tokenises with its English word tokenizer (spaCy, which also splits
-contractions written without the apostrophe, ``dont`` -> ``do nt``, and unit suffixes such as
-``0km``): not reproduced, a deviation the FineWeb recipe names. Arrow lowercases with simple
-case mapping, Python with full mapping (a word-final capital sigma becomes a medial sigma
-here, a final one there).
+``style: datatrove`` is ``simplify_text`` of datatrove 0.10.1 (the version this project's parity
+checks pin) with the ``TextNormConfig`` its ``MinhashConfig`` applies by default
+(``datatrove/utils/text.py``; FineWeb's MinHash, Penedo et al. 2024), in its order: lowercase;
+each number (decimal digits, with at most one decimal part after ``.``, ``,`` or an Arabic
+separator) -> ``0`` (``digits``); every character of datatrove's ``PUNCTUATION`` set -> a space
+(``punctuation``: ``don't`` -> ``don t``, but ``1,000`` is one number first); whitespace runs ->
+one space; NFD with non-spacing marks dropped, nothing recomposed (``accents``). Each step acts
+within a whitespace token, so the same vectorised path serves. Its words are the
+whitespace-separated pieces of that text; datatrove then tokenises with its English word
+tokenizer (spaCy, which also cuts ``dont`` into ``do nt`` and ``0km`` into ``0 km``): not
+reproduced, a deviation the FineWeb recipe names. Arrow lowercases with simple case mapping,
+Python with full mapping (a word-final capital sigma becomes a medial sigma here, a final one
+there).
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ def _regex_class(chars: str) -> str:
 
 
 DATATROVE_PUNCTUATION_CLASS = _regex_class(DATATROVE_PUNCTUATION) + "+"
+#: datatrove's ``NUMBERS_PATTERN``: digits, optionally one decimal separator and digits.
+DATATROVE_NUMBER = "\\p{Nd}+(?:[.,\u060c\u066b\u2396\u2397\u2398]\\p{Nd}+)?"
 
 
 @dataclass(frozen=True)
@@ -102,14 +104,16 @@ def _one_word_each(tokens: pa.Array) -> pa.ListArray:
     return pa.ListArray.from_arrays(pa.array(offsets), tokens.filter(pa.array(keep)))
 
 
-def _split_punctuation(tokens: pa.Array) -> pa.ListArray:
-    """Split tokens at runs of non-word characters, dropping empty pieces; tokens made of
-    letters and digits only (most of them) skip the regex."""
+def _split_punctuation(tokens: pa.Array, pattern: str = NON_WORD_RUN) -> pa.ListArray:
+    """Split tokens at runs matching ``pattern`` (non-word characters, or datatrove's
+    punctuation), dropping empty pieces; tokens made of letters and digits only (most of them)
+    skip the regex (datatrove's set holds no letter, and its one digit, U+FF11, is a number
+    that the digits step has already replaced)."""
     plain = pc.utf8_is_alnum(tokens).to_numpy(zero_copy_only=False)  # "" is not alnum
     if plain.all():
         return _one_word_each(tokens)
     messy = np.flatnonzero(~plain)
-    pieces = pc.split_pattern_regex(tokens.take(pa.array(messy)), pattern=NON_WORD_RUN)
+    pieces = pc.split_pattern_regex(tokens.take(pa.array(messy)), pattern=pattern)
     flat, piece_offsets = pieces.flatten(), _list_offsets(pieces)
     keep = pc.greater(pc.utf8_length(flat), 0).to_numpy(zero_copy_only=False)
     kept_before = np.concatenate([[0], np.cumsum(keep)]).astype(np.int64)[piece_offsets]
@@ -124,19 +128,18 @@ def _split_punctuation(tokens: pa.Array) -> pa.ListArray:
 
 
 def _datatrove_tokens(tokens: pa.Array, settings: NormalizeSettings) -> pa.ListArray:
-    """``simplify_text``'s steps on whitespace-free tokens, in its order; a token left empty
-    (all punctuation) is no word."""
+    """``simplify_text``'s steps on whitespace-free tokens, in its order: each token a list of
+    the pieces between punctuation characters, empty pieces dropped."""
     if settings.lowercase:
         tokens = pc.utf8_lower(tokens)
-    if settings.punctuation:
-        tokens = pc.replace_substring_regex(tokens, pattern=DATATROVE_PUNCTUATION_CLASS,
-                                            replacement="")
-    if settings.accents:
+    if settings.digits:
+        tokens = pc.replace_substring_regex(tokens, pattern=DATATROVE_NUMBER, replacement="0")
+    if settings.accents:  # NFD acts per character: after the split or before, the same
         tokens = pc.replace_substring_regex(pc.utf8_normalize(tokens, form="NFD"),
                                             pattern=r"\p{Mn}+", replacement="")
-    if settings.digits:
-        tokens = pc.replace_substring_regex(tokens, pattern=r"\p{Nd}+", replacement="0")
-    return _one_word_each(tokens)
+    if not settings.punctuation:
+        return _one_word_each(tokens)
+    return _split_punctuation(tokens, DATATROVE_PUNCTUATION_CLASS)
 
 
 def normalize_tokens(tokens: pa.Array, settings: NormalizeSettings) -> pa.ListArray:

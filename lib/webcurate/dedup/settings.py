@@ -37,9 +37,9 @@ class NormalizeSettings:
     accents: bool = option(False, help="strip diacritics: NFD, then drop non-spacing marks")
     style: str = option(
         "words", choices=NORMALIZE_STYLES,
-        help="words: the rules above; datatrove: datatrove's simplify_text (MinhashConfig's "
-             "TextNormConfig), the flags above selecting its steps: punctuation characters "
-             "deleted (not split at), digit runs -> one 0, NFD without recomposition")
+        help="words: the rules above; datatrove: datatrove 0.10.1's simplify_text "
+             "(MinhashConfig's TextNormConfig), the flags above selecting its steps: numbers "
+             "(decimal part included) -> 0, its punctuation set -> spaces, NFD minus marks")
 
     def __post_init__(self) -> None:
         if self.style not in NORMALIZE_STYLES:
