@@ -117,6 +117,19 @@ def test_planted_passages_are_cut_from_every_copy_and_nothing_else(spark, shared
     assert json.loads((out / "stats.json").read_text())["run"]["reused_committed_run"]
 
 
+def test_documents_sharing_a_node_get_distinct_window_keys(spark):
+    from pyspark.sql import functions as F
+
+    from webcurate.substring.spark import document_key
+
+    docs = spark.createDataFrame([("a",), ("b",)], "doc_id string")
+    node_a = docs.where("doc_id = 'a'").select(F.xxhash64("doc_id")).first()[0]
+    rows = {r["doc_id"]: (r["key"], r["node"]) for r in docs.select(
+        "doc_id", document_key([node_a]).alias("key"),
+        F.xxhash64("doc_id").alias("node")).collect()}
+    assert rows["a"][0] != rows["a"][1] and rows["b"][0] == rows["b"][1]
+
+
 def test_bad_key_fails_at_start(spark, tmp_path, capsys):
     code = run_job("substring", [f"--set=input={tmp_path}", f"--set=output={tmp_path}/o",
                                  "--set=substring.min_token=50"], spark=spark)

@@ -1,14 +1,17 @@
 """Exact-substring dedup on Spark: window hashes and ids move, text moves once for the changed.
 
-1. **windows**: one ``mapInArrow`` pass over the documents emits ``(doc_id, pos, hash)`` for
+1. **windows**: one ``mapInArrow`` pass over the documents emits ``(key, pos, hash)`` for
    every ``min_tokens``-word window (:func:`webcurate.substring.windows.batch_windows`); never
-   text.
+   text. ``key`` is the document's 64-bit node (``xxhash64(doc_id)``; for the few documents
+   whose node another doc_id shares, a second 64-bit hash), so a window row is 20 bytes of
+   fixed-width columns instead of carrying the 32-character doc_id: half the shuffled bytes.
 2. **marks**: one shuffle of the window rows by ``hash`` (a window function counting each
    hash's rows, so the rows are not shuffled a second time for a join back); rows whose hash
-   has two or more rows are the marked windows ``(doc_id, pos)``. A hash shared by millions of
+   has two or more rows are the marked windows ``(key, pos)``. A hash shared by millions of
    pages (boilerplate) is one large, sorted, spillable window partition.
-3. **positions**: the marks grouped by ``doc_id`` (a shuffle of marked windows only) ->
-   ``(doc_id, positions)``, checkpointed.
+3. **positions**: the marks grouped by ``key`` (a shuffle of marked windows only) ->
+   ``(key, positions)``, checkpointed; the changed doc_ids come from a semi join of the ids
+   ``(doc_id, key)`` with those keys (ids only).
 4. **rewrite where the documents are**: the changed documents are picked out of the input in
    its own splits by :mod:`webcurate.dedup.spark.removal` (a Bloom filter of their ids, no
    shuffle), joined with their positions (the one shuffle that carries text: the changed
@@ -31,43 +34,56 @@ import pyarrow as pa
 from webcurate.substring.settings import SubstringSettings
 from webcurate.substring.windows import batch_windows, cut_marked
 
-WINDOW_SCHEMA = pa.schema([pa.field("doc_id", pa.string()), pa.field("pos", pa.int32()),
+WINDOW_SCHEMA = pa.schema([pa.field("key", pa.int64()), pa.field("pos", pa.int32()),
                            pa.field("hash", pa.int64())])
 REWRITE_DDL = ("struct<text string, spans int, chars_removed bigint, tokens_removed bigint, "
                "tokens_left bigint>")
 
 
 def window_batches(batches: Iterator[pa.RecordBatch], width: int) -> Iterator[pa.RecordBatch]:
-    """mapInArrow body: ``(doc_id, text)`` -> ``(doc_id, pos, hash)`` per window."""
+    """mapInArrow body: ``(key, text)`` -> ``(key, pos, hash)`` per window."""
     for batch in batches:
         doc_index, positions, hashes = batch_windows(batch.column("text").to_pylist(), width)
         if not len(doc_index):
             continue
         yield pa.RecordBatch.from_arrays(
-            [batch.column("doc_id").cast(pa.string()).take(pa.array(doc_index, pa.int64())),
+            [batch.column("key").cast(pa.int64()).take(pa.array(doc_index, pa.int64())),
              pa.array(positions, pa.int32()), pa.array(hashes, pa.int64())],
             schema=WINDOW_SCHEMA)
 
 
-def window_rows(docs, settings: SubstringSettings):
-    """``docs(doc_id, text)`` -> ``(doc_id, pos, hash)``."""
+def document_key(shared_nodes: list[int]):
+    """The window rows' document key: ``xxhash64(doc_id)``, or for a doc_id whose node is
+    shared with another doc_id (:func:`webcurate.dedup.spark.pipeline.check_doc_ids`, ~0 in
+    10^9) a second 64-bit hash of it."""
+    from pyspark.sql import functions as F
+
+    node = F.xxhash64("doc_id")
+    if not shared_nodes:
+        return node
+    other = F.xxhash64(F.concat(F.col("doc_id").cast("string"), F.lit("\x1fsubstring")))
+    return F.when(node.isin(shared_nodes), other).otherwise(node)
+
+
+def window_rows(docs, settings: SubstringSettings, key):
+    """``docs(doc_id, text)`` -> ``(key, pos, hash)``."""
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
     body = functools.partial(window_batches, width=settings.min_tokens)
-    return (docs.select("doc_id", F.col("text").cast("string").alias("text"))
+    return (docs.select(key.alias("key"), F.col("text").cast("string").alias("text"))
             .mapInArrow(body, from_arrow_schema(WINDOW_SCHEMA)))
 
 
 def marked_positions(windows):
-    """``(doc_id, positions)``: per document, the sorted starts of windows whose hash occurs
+    """``(key, positions)``: per document, the sorted starts of windows whose hash occurs
     twice or more in the corpus."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     copies = F.count(F.lit(1)).over(Window.partitionBy("hash"))
     marks = windows.withColumn("copies", copies).where(F.col("copies") > 1)
-    return marks.groupBy("doc_id").agg(F.sort_array(F.collect_list("pos")).alias("positions"))
+    return marks.groupBy("key").agg(F.sort_array(F.collect_list("pos")).alias("positions"))
 
 
 def rewrite_arrays(texts: pa.Array, positions: pa.Array, width: int) -> pa.StructArray:
@@ -82,9 +98,9 @@ def rewrite_arrays(texts: pa.Array, positions: pa.Array, width: int) -> pa.Struc
         names=["text", "spans", "chars_removed", "tokens_removed", "tokens_left"])
 
 
-def rewritten_rows(changed_docs, positions, width: int):
-    """``changed_docs`` (every input column) joined with their positions, text rewritten, plus
-    ``spans``, ``chars_removed``, ``tokens_removed`` and ``tokens_left``."""
+def rewritten_rows(changed_docs, positions, width: int, key):
+    """``changed_docs`` (every input column) joined with their positions by ``key``, text
+    rewritten, plus ``spans``, ``chars_removed``, ``tokens_removed`` and ``tokens_left``."""
     from pyspark.sql import functions as F
     from pyspark.sql.functions import arrow_udf
 
@@ -93,7 +109,7 @@ def rewritten_rows(changed_docs, positions, width: int):
         return rewrite_arrays(texts, marked, width)
 
     columns = changed_docs.columns
-    joined = changed_docs.join(positions, "doc_id", "inner")
+    joined = changed_docs.withColumn("key", key).join(positions, "key", "inner")
     return (joined.withColumn("cut", rewrite(F.col("text").cast("string"), F.col("positions")))
             .select(*[F.col("cut.text").alias("text") if c == "text" else F.col(c)
                       for c in columns],
