@@ -142,6 +142,13 @@ bench_decontaminate() {
   "$PY" -m tests.bench.bench_decontaminate "$@"
 }
 
+pii_parity() {
+  # webcurate.pii.scrub with FineWeb's settings vs datatrove 0.10.1's PIIFormatter, same texts.
+  ensure_project_venv
+  ensure_datatrove_venv
+  "$PY" -m tests.bench.pii_parity --datatrove-python "$DT_VENV/bin/python" "$@"
+}
+
 stage="${1:-}"
 shift || true
 mkdir -p "$BENCH_DIR"
@@ -153,10 +160,11 @@ case "$stage" in
   quality) bench_quality "$@" ;;
   tokenize) bench_tokenize "$@" ;;
   decontaminate) bench_decontaminate "$@" ;;
+  pii-parity) pii_parity "$@" ;;
   extract-quality) bench_extract_quality "$@" ;;
   summary) "$PY" -m tests.bench.summary ;;
   *)
-    echo "usage: bash tests/bench/run_bench.sh extract|filter|dedup|quality|tokenize|decontaminate|extract-quality|summary|parity [ARGS...]" >&2
+    echo "usage: bash tests/bench/run_bench.sh extract|filter|dedup|quality|tokenize|decontaminate|pii-parity|extract-quality|summary|parity [ARGS...]" >&2
     exit 2
     ;;
 esac

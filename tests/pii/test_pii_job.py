@@ -59,7 +59,7 @@ def test_a_recipe_names_decontaminate_and_pii_as_its_last_stages(spark, shared_d
         "description": "decontaminate, then FineWeb's PII step",
         "pipeline": {"stages": ["decontaminate", "pii"]},
         "decontaminate": {"benchmarks": benchmark_config(shared_data)},
-        "pii": {"settings": {"kinds": ["email", "ipv4"], "email_ignore_case": False}}}))
+        "pii": {"settings": {"kinds": ["email", "ipv4"]}}}))
     out = tmp_path / "out"
     assert run_job("pipeline", ["--recipe", str(recipe), f"--set=input={path}",
                                 f"--set=output={out}"], spark=spark) == 0
@@ -71,7 +71,7 @@ def test_a_recipe_names_decontaminate_and_pii_as_its_last_stages(spark, shared_d
     planted_ids = {docs[p.doc_index]["id"] for p in planted}
     assert not planted_ids & {r["id"] for r in final}
     by_id = {d["id"]: d for d in docs}
-    settings = {"kinds": ["email", "ipv4"], "email_ignore_case": False}
+    settings = {"kinds": ["email", "ipv4"]}
     assert all(r["text"] == scrub(by_id[r["id"]]["text"], settings)[0] for r in final)
     page = (out / "report" / "index.html").read_text()
     for text in ('id="decontaminate"', 'id="pii"', "items matched", "replacements"):

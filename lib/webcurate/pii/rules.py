@@ -2,13 +2,13 @@
 
 The rules, and where each departs from its source:
 
-- **E-mail**: datatrove's ``PIIFormatter`` pattern (FineWeb's PII step), an RFC 5322-style
-  local part, ``@``, dot-separated domain labels or a bracketed IP literal. datatrove compiles
-  it case-sensitively with lowercase classes, so ``John.Smith@Example.com`` is left as it is;
-  here ``email_ignore_case: true`` (the default) replaces it too, and ``false`` is datatrove's
-  rule exactly. The pattern is run only on the whitespace-delimited tokens that contain an
-  ``@`` (an address holds no whitespace, so the matches are the same as over the whole text),
-  which keeps the cost off long ``@``-free runs.
+- **E-mail**: datatrove 0.10.1's ``PIIFormatter`` pattern (FineWeb's PII step), an RFC
+  5322-style local part, ``@``, dot-separated domain labels or a bracketed IP literal, letters
+  of either case (``email_ignore_case: true``, the default). Earlier datatrove versions had
+  lowercase classes only, so ``John.Smith@Example.com`` was left as it is:
+  ``email_ignore_case: false``. The pattern is run only on the whitespace-delimited tokens
+  that contain an ``@`` (an address holds no whitespace, so the matches are the same as over
+  the whole text), which keeps the cost off long ``@``-free runs.
 - **IPv4**: datatrove's dotted-quad pattern (octets 0-255) and its validator: Python's
   ``ipaddress.ip_address(...).is_global`` with ``ip_public_only`` (private, loopback,
   link-local, shared, documentation and other reserved ranges are left alone; octets with a
@@ -55,8 +55,14 @@ import regex
 from webcurate.pii.settings import KINDS, PiiSettings
 
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)"
-#: datatrove's e-mail pattern (formatters/pii.py, PIIFormatter), unchanged.
+#: datatrove 0.10.1's e-mail pattern (formatters/pii.py, PIIFormatter), unchanged.
 EMAIL_PATTERN = (
+    r"\b[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:(?:[A-Za-z0-9]"
+    r"(?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?|\[(?:(?:25[0-5]|"
+    r"2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?|[A-Za-z0-9-]*"
+    r"[A-Za-z0-9]:)])")
+#: the lowercase-only pattern of earlier datatrove versions (``email_ignore_case: false``).
+EMAIL_PATTERN_LOWERCASE = (
     r"\b[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:(?:[a-z0-9](?:[a-z0-9-]*"
     r"[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?|\[(?:(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)"
     r"\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?|[a-z0-9-]*[a-z0-9]:)])")
@@ -96,8 +102,8 @@ class Scrubber:
 
     def __init__(self, settings: PiiSettings):
         self.settings = settings
-        flags = re.IGNORECASE if settings.email_ignore_case else 0
-        self.email = re.compile(EMAIL_PATTERN, flags)
+        self.email = re.compile(EMAIL_PATTERN if settings.email_ignore_case
+                                else EMAIL_PATTERN_LOWERCASE)
         self.ipv4 = re.compile(IPV4_PATTERN)
         self.ipv6 = re.compile(IPV6_PATTERN)
         self.phone = regex.compile(PHONE_PATTERN)  # variable-width lookbehind

@@ -45,8 +45,8 @@ class PiiSettings:
         True, help="replace public addresses only (private, loopback, reserved ranges stay), "
                    "as datatrove's only_remove_public_ips")
     email_ignore_case: bool = option(
-        True, help="match e-mail addresses in any case; false: datatrove's lowercase-only "
-                   "pattern exactly")
+        True, help="match e-mail addresses in either case (datatrove 0.10.1); false: the "
+                   "lowercase-only pattern of earlier datatrove versions")
     phone_context_chars: int = option(
         100, min=0, max=10_000, help="a phone match with isbn, doi or # this close is not a "
                                      "phone number (Dolma: 100); 0 disables the rule")
