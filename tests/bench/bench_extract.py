@@ -130,6 +130,13 @@ def _distinct_address_spaces(pids: list[int]) -> list[int]:
     return kept
 
 
+def _cpu_by_command(sampler) -> dict[str, float]:
+    totals: Counter = Counter()
+    for pid, seconds in sampler.cpu_seconds_by_pid.items():
+        totals[sampler.command_by_pid.get(pid, "other")] += seconds
+    return {comm: round(value, 2) for comm, value in sorted(totals.items())}
+
+
 class TreeMemorySampler(threading.Thread):
     """Peak memory of this process's descendants (the side being measured), sampled."""
 
@@ -140,6 +147,7 @@ class TreeMemorySampler(threading.Thread):
         self.peak_pss_kib = self.peak_rss_kib = self.peak_processes = self.samples = 0
         self.peak_pss_by_command: dict[str, int] = {}
         self.cpu_seconds_by_pid: dict[int, float] = {}
+        self.command_by_pid: dict[int, str] = {}
 
     def sample(self) -> None:
         pss_by_command: Counter = Counter()
@@ -155,6 +163,7 @@ class TreeMemorySampler(threading.Thread):
             rss, pss = rss + pid_rss, pss + pid_pss
             if comm:
                 pss_by_command[comm.split(".")[0]] += pid_pss
+                self.command_by_pid.setdefault(pid, comm.split(".")[0])
         self.samples += 1
         self.peak_rss_kib = max(self.peak_rss_kib, rss)
         self.peak_pss_kib = max(self.peak_pss_kib, pss)
@@ -226,6 +235,8 @@ def run_measured(name: str, command: list[str], env: dict | None = None) -> dict
         "cpu_seconds": round(max(cpu, sampled_cpu), 3),
         "cpu_seconds_rusage": round(cpu, 3),
         "cpu_seconds_sampled": round(sampled_cpu, 3),
+        # per command name (java = the JVM, python = driver and pyspark workers), sampled
+        "cpu_seconds_by_command": _cpu_by_command(sampler),
         "peak_pss_mib": round(sampler.peak_pss_kib / 1024, 1),
         "peak_rss_sum_mib": round(sampler.peak_rss_kib / 1024, 1),
         "peak_pss_mib_by_command": {
