@@ -31,10 +31,12 @@ def test_fineweb_recipe_from_warc_to_deduplicated_documents(spark, shared_data, 
     assert run_job("pipeline", argv, spark=spark) == 0
     stats = json.loads((out / "stats.json").read_text())
     stages = stats["stages"]
-    assert list(stages) == ["extract", "filter", "dedup"]
+    assert list(stages) == ["extract", "filter", "dedup", "pii"]  # FineWeb's PII step last
     # Every stage reports the same two counts (the Stage protocol's headline).
     assert stages["filter"]["documents_in"] == stages["extract"]["documents_out"]
     assert stages["dedup"]["documents_in"] == stages["filter"]["documents_out"]
+    assert stages["pii"]["documents_in"] == stages["pii"]["documents_out"] == stages["dedup"][
+        "documents_out"]  # PII anonymises, it removes no document
     kept = ds.dataset(stages["dedup"]["documents"], format="parquet").to_table()
     assert kept.num_rows == stages["dedup"]["documents_out"]
     extract = json.loads((out / "extract" / "stats.json").read_text())
@@ -42,7 +44,7 @@ def test_fineweb_recipe_from_warc_to_deduplicated_documents(spark, shared_data, 
         "records_by_type"].get("conversion", 0) >= stages["extract"]["documents_out"]
     assert set(kept.column("language").to_pylist()) <= {"en"}
     printed = capsys.readouterr().out
-    assert "[pipeline] stage 1/3 extract" in printed and "[pipeline] stage 3/3 dedup" in printed
+    assert "[pipeline] stage 1/4 extract" in printed and "[pipeline] stage 3/4 dedup" in printed
 
     # A rerun finds every stage committed and redoes nothing.
     assert run_job("pipeline", argv, spark=spark) == 0

@@ -91,6 +91,7 @@ def test_fineweb_recipe_on_the_warc_samples(spark, shared_data, tmp_path):
     assert run_job("pipeline", ["--recipe", "fineweb", f"--set=input={inputs}",
                                 f"--set=output={out}", "--set=report=false"], spark=spark) == 0
     stages = pipeline_stats(out)
+    assert list(stages) == ["extract", "filter", "dedup", "pii"]
     assert stages["extract"]["documents_out"] > 0
     dedup = json.loads((out / "dedup" / "stats.json").read_text())
     assert dedup["steps"] == ["near"]  # FineWeb: MinHash only, no exact pass
