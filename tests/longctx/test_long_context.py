@@ -95,7 +95,8 @@ def test_job_selects_by_tokens_and_packs_exactly(spark, shared_data, tmp_path, m
     config = build(LongContextJobConfig, {
         "input": [str(web)], "output": str(tmp_path / mode),
         "text_files": {"math": [str(p) for p in tex], "books": [str(p) for p in books[:2]]},
-        "tokenizer": SPEC, "select": {"min_tokens": 3000, "max_tokens": 150_000},
+        "tokenizer": SPEC, "select": {"min_tokens": 3000, "max_tokens": 150_000,
+                                      "sources": ["math", "books"] if mode == "concat" else []},
         "pack": {"mode": mode, "seq_len": 8192, "partitions": 3}})
     stats = run_long_context(spark, config).stats
     tokenizer = get_tokenizer(SPEC)
@@ -108,6 +109,8 @@ def test_job_selects_by_tokens_and_packs_exactly(spark, shared_data, tmp_path, m
         1 for n in wanted_files if n.startswith("pg"))
     assert stats["skipped_by_reason"]["longctx_too_long"] == sum(
         c > 150_000 for c in counts.values())
+    if mode == "concat":  # the web pages' source column says test_gz: none tokenized
+        assert stats["skipped_by_reason"]["longctx_other_source"] == 697
     assert sum(stats["selected_token_histogram"].values()) == stats["documents_selected"]
     documents = spark.read.parquet(str(tmp_path / mode / "documents")).collect()
     tokens_of = {r["doc_id"]: list(r["tokens"]) for r in documents}

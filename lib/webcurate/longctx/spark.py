@@ -30,6 +30,8 @@ SKIPPED = 1
 TOO_SHORT = "longctx_too_short"
 TOO_LONG = "longctx_too_long"
 UNENCODABLE = "longctx_unencodable"
+OTHER_SOURCE = "longctx_other_source"
+LOW_QUALITY = "longctx_low_quality"
 TOKEN_FIELDS = [pa.field("n_tokens", pa.int64()), pa.field("tokens", pa.list_(pa.int32())),
                 pa.field("paragraph_ends", pa.list_(pa.int64())),
                 pa.field("reason", pa.string()), pa.field("_route", pa.int32())]
@@ -54,10 +56,12 @@ def _tokenize_batch(batch: pa.RecordBatch, spec: str, min_tokens: int,
                     max_tokens: int | None, byte_prefilter: bool) -> dict:
     tokenizer = get_tokenizer(spec)
     out = {"n_tokens": [], "tokens": [], "paragraph_ends": [], "reason": [], "_route": []}
-    for text, prefiltered in zip(batch.column("text").to_pylist(),
-                                 batch.column("_eligible").to_pylist(), strict=True):
+    for text, excluded in zip(batch.column("text").to_pylist(),
+                              batch.column("_excluded").to_pylist(), strict=True):
         tokens = ends = count = reason = None
-        if not prefiltered or text is None or (
+        if excluded:
+            reason = excluded
+        elif text is None or (
                 byte_prefilter and len(text.encode("utf-8", "surrogatepass")) < min_tokens):
             reason = TOO_SHORT
         else:
@@ -97,10 +101,10 @@ def token_batches(batches, spec: str, min_tokens: int, max_tokens: int | None,
 
 
 def tokenized(docs, spec: str, min_tokens: int, max_tokens: int | None, byte_prefilter: bool):
-    """``docs`` (doc_id, source, url, quality_score, text, _eligible) -> routed rows."""
+    """``docs`` (doc_id, source, url, quality_score, text, _excluded) -> routed rows."""
     from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
 
-    base = list(to_arrow_schema(docs.drop("_eligible").schema, timezone="UTC"))
+    base = list(to_arrow_schema(docs.drop("_excluded").schema, timezone="UTC"))
     schema = pa.schema([*base, *TOKEN_FIELDS])
     return docs.mapInArrow(functools.partial(
         token_batches, spec=spec, min_tokens=min_tokens, max_tokens=max_tokens,
@@ -158,8 +162,8 @@ def packed(documents, mode: str, seq_len: int, separator: int | None, partitions
 
 
 def document_frame(spark, config, docs: list[str], texts: list[tuple[str, str]]):
-    """Documents and text files as ``(doc_id, source, url, quality_score, text, _eligible)``,
-    and the malformed-row stats of the document inputs."""
+    """Documents and text files as ``(doc_id, source, url, quality_score, text, _excluded)``
+    (the reason a document is not even tokenized), and the document inputs' malformed rows."""
     from pyspark.sql import functions as F
 
     from webcurate.config import ConfigError
@@ -189,12 +193,14 @@ def document_frame(spark, config, docs: list[str], texts: list[tuple[str, str]])
     frame = frames[0]
     for other in frames[1:]:
         frame = frame.unionByName(other)
-    eligible = F.lit(True)
-    if config.select.sources:
-        eligible = eligible & F.col("source").isin(list(config.select.sources))
+    excluded = F.lit(None).cast("string")
     if config.select.min_quality_score is not None:
-        eligible = eligible & (F.col("quality_score") >= config.select.min_quality_score)
-    return frame.withColumn("_eligible", F.coalesce(eligible, F.lit(False))), malformed
+        low = F.coalesce(F.col("quality_score") < config.select.min_quality_score, F.lit(True))
+        excluded = F.when(low, F.lit(LOW_QUALITY)).otherwise(excluded)
+    if config.select.sources:
+        other = ~F.coalesce(F.col("source").isin(list(config.select.sources)), F.lit(False))
+        excluded = F.when(other, F.lit(OTHER_SOURCE)).otherwise(excluded)
+    return frame.withColumn("_excluded", excluded), malformed
 
 
 def _bucket(column):
