@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from webcurate.config import ConfigError, build
 from webcurate.filters.chain import ChainStep, edited_text, redecide, run_chain
@@ -65,6 +66,16 @@ def _signal_arrays(signals: list[dict], steps: list[ChainStep]) -> list[pa.Array
     return arrays
 
 
+def _with_edits(column: pa.Array, texts: list, originals: list, string) -> pa.Array:
+    """``column`` with the rows whose text the chain edited replaced: only the edited texts go
+    back from Python to Arrow (most rows are rejected or unedited and keep their Arrow value)."""
+    changed = [t is not o for t, o in zip(texts, originals, strict=True)]
+    if not any(changed):
+        return column
+    edited = pa.array([t for t, c in zip(texts, changed, strict=True) if c], string)
+    return pc.replace_with_mask(column, pa.array(changed, pa.bool_()), edited)
+
+
 def _routes(filters: list[str | None], steps: list[ChainStep]) -> pa.Array:
     index = {step.entry.name: i for i, step in enumerate(steps, start=1)}
     return pa.array([0 if f is None else index[f] for f in filters], pa.int32())
@@ -107,9 +118,8 @@ def _annotate(batches: Iterator[pa.RecordBatch], plan_json: str, measure_after_r
         texts = [o.text if o.filter is None else original
                  for o, original in zip(outcomes, originals, strict=True)]
         string = batch.schema.field("text").type
-        edited = any(t is not o for t, o in zip(texts, originals, strict=True))
-        columns = [pa.array(texts, string) if name == "text" and edited else batch.column(name)
-                   for name in batch.schema.names]
+        columns = [_with_edits(batch.column(name), texts, originals, string)
+                   if name == "text" else batch.column(name) for name in batch.schema.names]
         filters = [o.filter for o in outcomes]
         columns += _signal_arrays([o.signals for o in outcomes], steps)
         columns += [pa.array(filters, string), pa.array([o.reason for o in outcomes], string),
