@@ -85,3 +85,11 @@ def test_spark_submit_runs_the_job_entry_point(shared_data, tmp_path):
     stats = json.loads((out / "stats.json").read_text())
     assert stats["docs"] == 1 and stats["languages"] == {"zh": 1}
     assert list((out / "docs").glob("part-*.parquet"))
+
+
+def test_no_job_entry_point_shadows_a_standard_module():
+    """``spark-submit jobs/X.py`` puts ``jobs/`` first on sys.path: a ``jobs/tokenize.py`` was
+    imported as the standard ``tokenize`` (by linecache) and broke every entry point."""
+    names = sorted(p.stem for p in (ROOT / "jobs").glob("*.py"))
+    assert "extract" in names
+    assert not [n for n in names if n in sys.stdlib_module_names]

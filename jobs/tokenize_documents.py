@@ -1,4 +1,4 @@
-"""spark-submit entry point: ``spark-submit jobs/tokenize.py --set input=... --set ...``."""
+"""spark-submit entry point: ``spark-submit jobs/tokenize_documents.py --set input=...``."""
 
 import sys
 
