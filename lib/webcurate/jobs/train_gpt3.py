@@ -111,6 +111,7 @@ def run_train_gpt3(spark, config: TrainGpt3Config) -> JobResult:
     docs = labelled_documents(spark, config).persist()
     try:
         train, holdout, available = split(docs, config)
+        train = train.persist()  # every LogisticRegression iteration reads it
         counts = {f"train_{k}": v for k, v in
                   {str(int(r["label"])): r["count"]
                    for r in train.groupBy("label").count().collect()}.items()}
@@ -121,6 +122,7 @@ def run_train_gpt3(spark, config: TrainGpt3Config) -> JobResult:
         model = train_classifier(train, settings.num_features, settings.max_iter,
                                  settings.reg_param)
         auc = held_out_auc(model, holdout) if config.holdout_fraction > 0 else None
+        train.unpersist()
     finally:
         docs.unpersist()
     model.write().overwrite().save(config.model)
