@@ -46,3 +46,18 @@ def test_a_cutoffs_file_must_hold_two_ascending_numbers_per_language():
         check_cutoffs({"de": [3, 2]})
     with pytest.raises(ValueError, match="'fr'"):
         check_cutoffs({"fr": "high"})
+
+
+def test_missing_kenlm_programs_fail_train_lm_at_start_with_one_line(monkeypatch):
+    from webcurate.config import ConfigError
+    from webcurate.jobs.train_lm import require_kenlm
+    from webcurate.lm import training
+
+    require_kenlm()  # make install built them into the virtualenv
+    assert training.kenlm_tool("lmplz") and training.kenlm_tool("build_binary")
+    monkeypatch.setattr(training, "kenlm_tool", lambda name: None)
+    with pytest.raises(ConfigError) as raised:
+        require_kenlm()
+    message = str(raised.value)
+    assert "lmplz, build_binary missing" in message and "make install" in message
+    assert "\n" not in message
