@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from webcurate.decontam.normalize import words
 from webcurate.dedup.hashing import GOLDEN64, bytes_hash64, fmix64
@@ -25,15 +26,19 @@ DEFAULT_N = 13
 
 
 def word_hashes(flat_words: list[bytes]) -> np.ndarray:
-    """uint64 hash of every word (the words of many documents, concatenated)."""
+    """uint64 hash of every word (the words of many documents, concatenated): each distinct
+    word is hashed once (Arrow's dictionary encoding), then spread back."""
     if not flat_words:
         return np.zeros(0, dtype=np.uint64)
-    array = pa.array(flat_words, pa.large_binary())
-    _, offsets_buffer, data_buffer = array.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[:len(array) + 1]
+    encoded = pc.dictionary_encode(pa.array(flat_words, pa.large_binary()))
+    vocabulary = encoded.dictionary
+    _, offsets_buffer, data_buffer = vocabulary.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
+        vocabulary.offset:vocabulary.offset + len(vocabulary) + 1]
     data = (np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None
             else np.zeros(0, dtype=np.uint8))
-    return bytes_hash64(data, offsets - offsets[0])
+    hashes = bytes_hash64(data[offsets[0]:offsets[-1]], offsets - offsets[0])
+    return hashes[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
 def window_hashes(hashes: np.ndarray, n: int) -> np.ndarray:

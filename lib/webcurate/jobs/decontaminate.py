@@ -181,7 +181,11 @@ def run_decontaminate(spark, config: DecontaminateJobConfig) -> JobResult:
             write_routed_datasets(routed, dspark.ROUTE_COLUMN, routes, file_prefix,
                                   config.storage)
             per_benchmark = dspark.benchmark_counts(matches)
-            examples = dspark.example_matches(docs, matches, config.ngram,
+            # The example texts come from removed/ (small) in remove mode; a redacted text no
+            # longer holds its matches, so redact mode looks them up in the input.
+            source = (docs if config.action == "redact"
+                      else read_parquet(spark, routes[1], config.storage))
+            examples = dspark.example_matches(source, matches, config.ngram,
                                               config.examples_per_benchmark)
         matches.unpersist()
         contaminated.unpersist()
