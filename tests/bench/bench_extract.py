@@ -163,7 +163,7 @@ class TreeMemorySampler(threading.Thread):
             rss, pss = rss + pid_rss, pss + pid_pss
             if comm:
                 pss_by_command[comm.split(".")[0]] += pid_pss
-                self.command_by_pid.setdefault(pid, comm.split(".")[0])
+                self.command_by_pid[pid] = comm.split(".")[0]  # latest: bash exec()s java
         self.samples += 1
         self.peak_rss_kib = max(self.peak_rss_kib, rss)
         self.peak_pss_kib = max(self.peak_pss_kib, pss)
