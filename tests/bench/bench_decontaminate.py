@@ -197,7 +197,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--ngrams", type=int, default=1_000_000)
     parser.add_argument("--cores", type=int, default=min(2, os.cpu_count() or 1))
-    parser.add_argument("--index", default="broadcast", choices=("broadcast", "bloom", "join"))
+    parser.add_argument("--index", default="auto", choices=("auto", "broadcast", "bloom", "join"))
     args = parser.parse_args()
     before = float(load())
     print(f"[bench] load average before: {before}", flush=True)
