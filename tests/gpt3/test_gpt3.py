@@ -178,4 +178,4 @@ def test_the_recipe_classifier_on_the_whole_reference_folder(spark, shared_data,
                    spark=spark) == 0
     metrics = json.loads((model / METRICS_FILE).read_text())
     print(f"recipe classifier: held-out ROC-AUC {metrics['holdout_roc_auc']:.4f}")
-    assert metrics["holdout_roc_auc"] > 0.9
+    assert metrics["holdout_roc_auc"] > 0.88  # 0.91 measured
