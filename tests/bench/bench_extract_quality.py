@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             "nproc": os.cpu_count(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     out = BENCH_DIR / "extract-quality-results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    summary = [{"stage": f"extract quality {row['pages_set']}", "side": row["extractor"],
+    summary = [{"stage": "extract quality", "side": f"{row['extractor']} {row['pages_set']}",
                 "docs": row["pages"], "docs_per_s_per_core": row["pages_per_cpu_second"],
                 "cpu_seconds": row["cpu_seconds"], "load": meta["load_before"],
                 "note": f"P {row['precision']:.3f} R {row['recall']:.3f} F1 {row['f1']:.3f}"}
